@@ -1,0 +1,49 @@
+"""simcash-db: one embedded DuckDB database for payment simulations and their experiments."""
+
+from simcash_db._native import __version__ as native_version
+from simcash_db.database import DatabaseManager
+from simcash_db.errors import (
+    DatabaseInUseError,
+    EncodeError,
+    NotFoundError,
+    SchemaError,
+    SchemaVersionError,
+    SimcashDbError,
+    WriteError,
+)
+from simcash_db.models import (
+    ExperimentEventRecord,
+    ExperimentIterationRecord,
+    ExperimentRecord,
+    SimulationRunPurpose,
+    SimulationRunRecord,
+    SimulationStatus,
+    TransactionStatus,
+)
+from simcash_db.repository import ExperimentRepository
+from simcash_db.schema import SCHEMA_VERSION, SchemaMismatch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DatabaseInUseError",
+    "DatabaseManager",
+    "EncodeError",
+    "ExperimentEventRecord",
+    "ExperimentIterationRecord",
+    "ExperimentRecord",
+    "ExperimentRepository",
+    "NotFoundError",
+    "SchemaError",
+    "SchemaMismatch",
+    "SchemaVersionError",
+    "SimcashDbError",
+    "SimulationRunPurpose",
+    "SimulationRunRecord",
+    "SimulationStatus",
+    "TransactionStatus",
+    "WriteError",
+    "__version__",
+    "native_version",
+]

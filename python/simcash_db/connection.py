@@ -1,0 +1,44 @@
+"""Opening DuckDB connections and running statements as one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from simcash_db.errors import DatabaseInUseError
+
+log = logging.getLogger("simcash_db")
+
+
+def connect(db_path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open ``db_path``; a file locked by another process raises DatabaseInUseError."""
+    try:
+        return duckdb.connect(db_path, read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            # DuckDB's message names the process holding the lock: keep it whole.
+            raise DatabaseInUseError(
+                f"database {db_path!r} is in use by another process "
+                f"(DuckDB allows one writing process per file): {text}"
+            ) from exc
+        raise
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block as one transaction: all of it commits, or none of it does."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        try:
+            conn.execute("ROLLBACK")
+        except duckdb.Error as rollback_error:  # the connection may be invalidated
+            log.warning("rollback failed: %s", rollback_error)
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,213 @@
+"""DatabaseManager: one DuckDB connection and the unified schema it holds."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import weakref
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from simcash_db import rows
+from simcash_db.connection import connect, transaction
+from simcash_db.deletion import delete_simulation
+from simcash_db.errors import NotFoundError, SchemaError, SchemaVersionError
+from simcash_db.models import ALL_MODELS, SimulationRunRecord
+from simcash_db.schema import (
+    META_TABLE,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SchemaMismatch,
+    create_schema_sql,
+    drop_schema_sql,
+    find_mismatches,
+)
+
+log = logging.getLogger("simcash_db")
+
+_OUR_TABLES = tuple(m.table_name for m in ALL_MODELS)
+
+
+def _close_at_exit(ref: weakref.ReferenceType[DatabaseManager]) -> None:
+    # duckdb 2.0.0 can hang at interpreter exit with connections still open.
+    manager = ref()
+    if manager is not None:
+        manager.close()
+
+
+class DatabaseManager:
+    """Owns one DuckDB connection (``conn``) and the unified schema.
+
+    >>> with DatabaseManager(":memory:") as db:
+    ...     db.setup()
+    ...     db.validate_schema()
+    True
+    """
+
+    def __init__(
+        self, db_path: str | Path = "simulation_data.duckdb", *, read_only: bool = False
+    ) -> None:
+        self.db_path = str(db_path)
+        self.read_only = read_only
+        self.conn: duckdb.DuckDBPyConnection = connect(self.db_path, read_only=read_only)
+        self._closed = False
+        self._atexit = atexit.register(_close_at_exit, weakref.ref(self))
+
+    # -- lifecycle -------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        if not self._closed:
+            self._closed = True
+            self.conn.close()
+            atexit.unregister(self._atexit)
+
+    def __enter__(self) -> DatabaseManager:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------
+
+    def _existing_tables(self) -> set[str]:
+        found = self.conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()"
+        ).fetchall()
+        return {name for (name,) in found}
+
+    def schema_version(self) -> int | None:
+        """The schema version recorded in the database, or None if none is."""
+        if META_TABLE not in self._existing_tables():
+            return None
+        row = self.conn.execute(
+            f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def is_initialized(self) -> bool:
+        """Whether the schema has been created in this database."""
+        return self.schema_version() is not None
+
+    def _check_version(self) -> None:
+        version = self.schema_version()
+        if version is None:
+            stray = self._existing_tables() & set(_OUR_TABLES)
+            if stray:
+                raise SchemaVersionError(
+                    f"database {self.db_path!r} has simcash-db tables ({', '.join(sorted(stray))})"
+                    " but no recorded schema version; refusing to reuse it"
+                )
+            return
+        if version == SCHEMA_VERSION:
+            return
+        missing = [v for v in range(version, SCHEMA_VERSION) if v not in MIGRATIONS]
+        if version > SCHEMA_VERSION or missing:
+            raise SchemaVersionError(
+                f"database {self.db_path!r} was written with schema version {version}; "
+                f"this simcash-db uses version {SCHEMA_VERSION} and cannot migrate it "
+                "(nothing was changed)"
+            )
+
+    def _migrate(self) -> None:
+        version = self.schema_version()
+        while version is not None and version < SCHEMA_VERSION:
+            with transaction(self.conn):
+                MIGRATIONS[version](self.conn)
+                version += 1
+                self.conn.execute(
+                    f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'",
+                    [str(version)],
+                )
+            log.info("migrated %s to schema version %d", self.db_path, version)
+
+    def initialize_schema(self, force_recreate: bool = False) -> None:
+        """Create every table, index and sequence (parents first); idempotent.
+
+        With ``force_recreate`` our tables are dropped first (children first);
+        tables that are not simcash-db's are never touched.
+        """
+        if force_recreate:
+            with transaction(self.conn):
+                for statement in drop_schema_sql():
+                    self.conn.execute(statement)
+        else:
+            self._check_version()
+        with transaction(self.conn):
+            for statement in create_schema_sql():
+                self.conn.execute(statement)
+            self.conn.execute(
+                f"INSERT INTO {META_TABLE} VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                [str(SCHEMA_VERSION)],
+            )
+
+    def schema_mismatches(self) -> list[SchemaMismatch]:
+        """Every difference between the database and the models (empty when they match)."""
+        return find_mismatches(self.conn)
+
+    def validate_schema(self) -> bool:
+        """Whether the database matches the models; see ``schema_mismatches`` for why not."""
+        return not self.schema_mismatches()
+
+    def setup(self) -> None:
+        """Initialise if needed, migrate, and validate; raise SchemaError on any mismatch."""
+        self._check_version()
+        if self.read_only:
+            if not self.is_initialized():
+                raise SchemaError(f"database {self.db_path!r} has no simcash-db schema")
+        elif not self.is_initialized():
+            self.initialize_schema()
+        else:
+            self._migrate()
+        mismatches = self.schema_mismatches()
+        if mismatches:
+            listed = "\n  ".join(str(m) for m in mismatches)
+            raise SchemaError(
+                f"database {self.db_path!r} does not match the schema:\n  {listed}", mismatches
+            )
+
+    def table_counts(self) -> dict[str, int]:
+        """Row count of each simcash-db table that exists, in dependency order."""
+        existing = self._existing_tables()
+        counts = {}
+        for table in _OUR_TABLES:
+            if table in existing:
+                row = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+                counts[table] = int(row[0]) if row else 0
+        return counts
+
+    # -- simulation runs -------------------------------------------------
+
+    def save_simulation_run(self, run: SimulationRunRecord) -> None:
+        """Insert a run, or update it in place (status, end time, totals)."""
+        with transaction(self.conn):
+            rows.upsert(self.conn, run)
+
+    def get_simulation_run(self, simulation_id: str) -> SimulationRunRecord | None:
+        found = rows.select(self.conn, SimulationRunRecord, "simulation_id = ?", [simulation_id])
+        return found[0] if found else None
+
+    def require_simulation_run(self, simulation_id: str) -> SimulationRunRecord:
+        run = self.get_simulation_run(simulation_id)
+        if run is None:
+            raise NotFoundError(f"no simulation run {simulation_id!r} (create its run row first)")
+        return run
+
+    def list_simulation_runs(self, experiment_id: str | None = None) -> list[SimulationRunRecord]:
+        """Runs, oldest first; only those of ``experiment_id`` when given."""
+        where, params = ("TRUE", []) if experiment_id is None else ("experiment_id = ?", [experiment_id])
+        return rows.select(
+            self.conn, SimulationRunRecord, where, params, order_by="start_time, simulation_id"
+        )
+
+    def delete_simulation(self, simulation_id: str) -> None:
+        """Delete one run and everything stored for it (see ``simcash_db.deletion``)."""
+        delete_simulation(self.conn, simulation_id)
