@@ -1,5 +1,7 @@
 """Type stub of the private native module (checked by mypy.stubtest)."""
 
+__all__ = ["__version__", "SimcashDbError", "EncodeError"]
+
 __version__: str
 
 class SimcashDbError(Exception): ...

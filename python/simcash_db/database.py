@@ -79,8 +79,7 @@ class DatabaseManager:
 
     def _existing_tables(self) -> set[str]:
         found = self.conn.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema()"
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
         ).fetchall()
         return {name for (name,) in found}
 
@@ -203,7 +202,9 @@ class DatabaseManager:
 
     def list_simulation_runs(self, experiment_id: str | None = None) -> list[SimulationRunRecord]:
         """Runs, oldest first; only those of ``experiment_id`` when given."""
-        where, params = ("TRUE", []) if experiment_id is None else ("experiment_id = ?", [experiment_id])
+        where, params = (
+            ("TRUE", []) if experiment_id is None else ("experiment_id = ?", [experiment_id])
+        )
         return rows.select(
             self.conn, SimulationRunRecord, where, params, order_by="start_time, simulation_id"
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from simcash_db._native import EncodeError, SimcashDbError
 
 __all__ = [
@@ -18,7 +20,7 @@ __all__ = [
 class SchemaError(SimcashDbError):
     """The database does not match the models; ``mismatches`` lists every difference."""
 
-    def __init__(self, message: str, mismatches: list[object] | None = None) -> None:
+    def __init__(self, message: str, mismatches: Sequence[object] | None = None) -> None:
         super().__init__(message)
         self.mismatches = list(mismatches or [])
 

@@ -44,26 +44,36 @@ def insert(conn: duckdb.DuckDBPyConnection, record: TableModel) -> None:
 
 
 def upsert(conn: duckdb.DuckDBPyConnection, record: TableModel) -> None:
-    """Insert ``record``, or update the row with its key in place.
+    """Insert ``record``, or update the columns that changed in the row with its key.
 
-    An UPDATE rather than INSERT OR REPLACE: the row may be a parent that
-    foreign keys reference, and DuckDB refuses to replace those.
+    Not INSERT OR REPLACE, and not a blanket UPDATE: the row may be a parent
+    that foreign keys reference, and DuckDB refuses to rewrite an indexed
+    column of such a row (foreign-key columns are indexed), even to the same
+    value (DuckDB issue 20246).
     """
     model = type(record)
     key = model.key_columns
     where = " AND ".join(f"{k} = ?" for k in key)
     key_values = to_params(record, key)
-    exists = conn.execute(
-        f"SELECT count(*) FROM {model.table_name} WHERE {where}", key_values
+    others = tuple(c.name for c in table_columns(model) if c.name not in key)
+    current = conn.execute(
+        f"SELECT {', '.join(others)} FROM {model.table_name} WHERE {where}", key_values
     ).fetchone()
-    if exists is None or exists[0] == 0:
+    if current is None:
         insert(conn, record)
         return
-    others = tuple(c.name for c in table_columns(model) if c.name not in key)
-    conn.execute(
-        f"UPDATE {model.table_name} SET {', '.join(f'{n} = ?' for n in others)} WHERE {where}",
-        [*to_params(record, others), *key_values],
-    )
+    wanted = to_params(record, others)
+    changed = [
+        (name, value)
+        for name, value, old in zip(others, wanted, current, strict=True)
+        if value != old or type(value) is not type(old)
+    ]
+    if changed:
+        conn.execute(
+            f"UPDATE {model.table_name} SET {', '.join(f'{n} = ?' for n, _ in changed)} "
+            f"WHERE {where}",
+            [*(v for _, v in changed), *key_values],
+        )
 
 
 def select(

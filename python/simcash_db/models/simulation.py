@@ -10,7 +10,6 @@ from simcash_db.models.columns import (
     Amount,
     Flag,
     ForeignKey,
-    Index,
     Int64,
     Json,
     TableModel,
@@ -25,11 +24,8 @@ class SimulationRunRecord(TableModel):
     foreign_keys: ClassVar[tuple[ForeignKey, ...]] = (
         ForeignKey(("experiment_id",), "experiments", ("experiment_id",)),
     )
-    # experiment_id is set once at creation and never updated, so this index
-    # does not trip DuckDB issue 20246 when status/costs are updated.
-    indexes: ClassVar[tuple[Index, ...]] = (
-        Index("idx_simulation_runs_experiment", ("experiment_id",)),
-    )
+    # No secondary index: an UPDATE of a referenced run that touches an indexed
+    # column fails (DuckDB issue 20246), and the table is small.
 
     simulation_id: str = Field(min_length=1)
     config_name: str

@@ -49,8 +49,7 @@ def create_table_sql(model: type[TableModel]) -> list[str]:
         body.append(f"PRIMARY KEY ({_quoted(model.key_columns)})")
     for fk in model.foreign_keys:
         body.append(
-            f"FOREIGN KEY ({_quoted(fk.columns)}) "
-            f"REFERENCES {fk.table} ({_quoted(fk.ref_columns)})"
+            f"FOREIGN KEY ({_quoted(fk.columns)}) REFERENCES {fk.table} ({_quoted(fk.ref_columns)})"
         )
     statements.append(
         f"CREATE TABLE IF NOT EXISTS {model.table_name} (\n    " + ",\n    ".join(body) + "\n)"
@@ -66,8 +65,7 @@ def create_table_sql(model: type[TableModel]) -> list[str]:
 def create_schema_sql() -> list[str]:
     """Every CREATE statement of the schema, parents first."""
     statements = [
-        f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
-        "(key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
+        f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
     ]
     for model in ALL_MODELS:
         statements.extend(create_table_sql(model))

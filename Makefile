@@ -1,0 +1,55 @@
+# The one way to do each thing; README.md and .ci/run use these targets.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench demo clean
+
+help:
+	@echo "build-dev  install the package (Rust extension, release build) with all extras into $(VENV)"
+	@echo "lint       ruff, mypy --strict, stubtest, cargo fmt --check, cargo clippy -D warnings"
+	@echo "test       build-dev, then pytest and cargo test"
+	@echo "test-slow  the long variants (hypothesis 'slow' profile, marker 'slow')"
+	@echo "bench      print the ingest ratio table (benches/ingest.py)"
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+venv: $(PY)
+
+# pip builds the Rust extension through maturin (release profile).
+build-dev: venv
+	$(PY) -m pip install -q -e '.[test,lint,bench]'
+
+build-prod: venv
+	$(PY) -m pip wheel -q --no-deps -w dist .
+
+lint: lint-python lint-rust
+
+lint-python: build-dev
+	$(BIN)/ruff check python tests benches
+	$(BIN)/ruff format --check python tests benches
+	$(BIN)/mypy
+	$(PY) -m mypy.stubtest simcash_db._native
+
+lint-rust:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+test: test-python test-rust
+
+test-python: build-dev
+	$(PY) -m pytest
+
+test-rust:
+	cargo test --quiet
+
+test-slow: build-dev
+	HYPOTHESIS_PROFILE=slow $(PY) -m pytest -m slow --override-ini addopts=-ra
+
+bench: build-dev
+	$(PY) benches/ingest.py
+
+clean:
+	rm -rf $(VENV) target dist .pytest_cache .mypy_cache .ruff_cache
