@@ -1,12 +1,28 @@
 //! `simcash_db._native`: encodes simulator output into Arrow for DuckDB.
+//!
+//! Each concern has its own module: the error classes, strict value
+//! extraction, the JSON writer, the column spec, the Arrow builders, the two
+//! encoders and the Arrow PyCapsule export.
 
 use pyo3::prelude::*;
 
+mod arrow_export;
+mod builders;
+mod column_spec;
 mod errors;
+mod event_encoder;
+mod json_writer;
+mod row_encoder;
+mod values;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    m.add_class::<arrow_export::ArrowBatch>()?;
+    m.add_class::<column_spec::TableSpec>()?;
+    m.add_function(wrap_pyfunction!(event_encoder::encode_events, m)?)?;
+    m.add_function(wrap_pyfunction!(event_encoder::event_layouts, m)?)?;
+    m.add_function(wrap_pyfunction!(row_encoder::encode_rows, m)?)?;
     Ok(())
 }

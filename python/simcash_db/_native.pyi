@@ -1,6 +1,18 @@
 """Type stub of the private native module (checked by mypy.stubtest)."""
 
-__all__ = ["__version__", "SimcashDbError", "EncodeError"]
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, final
+
+__all__ = [
+    "ArrowBatch",
+    "EncodeError",
+    "SimcashDbError",
+    "TableSpec",
+    "__version__",
+    "encode_events",
+    "encode_rows",
+    "event_layouts",
+]
 
 __version__: str
 
@@ -11,3 +23,44 @@ class EncodeError(SimcashDbError, ValueError):
     field: str
     expected: str
     found: str
+
+@final
+class ArrowBatch:
+    """Encoded rows; implements the Arrow PyCapsule stream interface."""
+
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def __arrow_c_schema__(self) -> object: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def __len__(self) -> int: ...
+
+@final
+class TableSpec:
+    """Columns of a table: (name, kind, nullable, default, choices, min_value)."""
+
+    def __new__(
+        cls,
+        table: str,
+        columns: Sequence[
+            tuple[str, str, bool, object | None, Sequence[str] | None, int | None]
+        ],
+    ) -> TableSpec: ...
+    @property
+    def table(self) -> str: ...
+    @property
+    def column_names(self) -> list[str]: ...
+
+def encode_events(
+    events: Iterable[Mapping[str, Any]],
+    simulation_id: str,
+    first_seq: int,
+    ticks_per_day: int,
+) -> tuple[ArrowBatch, ArrowBatch]: ...
+def encode_rows(
+    spec: TableSpec,
+    rows: Iterable[Mapping[str, Any]],
+    constants: Mapping[str, object] | None = None,
+) -> ArrowBatch: ...
+def event_layouts() -> tuple[list[str], list[str]]: ...

@@ -1,0 +1,403 @@
+//! Writes a Python value as JSON text, exactly: key order kept, ints exact to
+//! i64, floats in shortest round-trip form, and money-named keys held to int
+//! cents (INV-1). Anything JSON cannot carry back unchanged is refused.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+
+use crate::values::{describe, extract_i64, IntError};
+
+/// Nesting deeper than this is refused rather than risking the stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Keys that carry floats although their names sound like money.
+const FLOAT_KEYS: [&str; 3] = ["old_value", "new_value", "fraction"];
+/// A key whose name contains one of these holds int cents.
+const MONEY_WORDS: [&str; 8] = [
+    "amount", "cost", "value", "balance", "total", "limit", "outflow", "penalt",
+];
+
+/// Whether values under `key` must be int cents (events.md's naming rule).
+pub fn is_money_key(key: &str) -> bool {
+    !FLOAT_KEYS.contains(&key) && MONEY_WORDS.iter().any(|word| key.contains(word))
+}
+
+/// What the writer needs to know of a dict key, worked out once per key object.
+struct KeyInfo {
+    money: bool,
+    skipped: bool,
+    /// The key as JSON followed by ':', ready to copy.
+    encoded: Box<[u8]>,
+}
+
+/// Classifies dict keys by object identity. A simulator builds its dicts from
+/// the same few key objects, so this replaces string work per key with a
+/// pointer lookup. Each cached key is held by a strong reference, so its
+/// address cannot be reused by another string while the cache lives.
+pub struct KeyCache<'py> {
+    skip: &'static [&'static str],
+    known: HashMap<usize, (Bound<'py, PyString>, KeyInfo), BuildHasherDefault<PointerHasher>>,
+}
+
+const KEY_CACHE_LIMIT: usize = 4096;
+
+impl<'py> KeyCache<'py> {
+    /// `skip`: top-level keys left out of the object (stored as columns).
+    pub fn new(skip: &'static [&'static str]) -> Self {
+        KeyCache {
+            skip,
+            known: HashMap::default(),
+        }
+    }
+
+    /// The key's info, or None when the key is no UTF-8 str.
+    fn info(&mut self, key: &Bound<'py, PyString>) -> Option<&KeyInfo> {
+        let id = key.as_ptr() as usize;
+        if !self.known.contains_key(&id) {
+            if self.known.len() >= KEY_CACHE_LIMIT {
+                self.known.clear();
+            }
+            let text = key.to_str().ok()?;
+            let mut encoded = Vec::with_capacity(text.len() + 3);
+            write_str(&mut encoded, text);
+            encoded.push(b':');
+            let info = KeyInfo {
+                money: is_money_key(text),
+                skipped: self.skip.contains(&text),
+                encoded: encoded.into_boxed_slice(),
+            };
+            self.known.insert(id, (key.clone(), info));
+        }
+        self.known.get(&id).map(|(_, info)| info)
+    }
+}
+
+/// Object addresses are already well spread; drop the alignment bits.
+#[derive(Default)]
+pub struct PointerHasher(u64);
+
+impl Hasher for PointerHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Why a value could not be written: where inside the value, and what.
+#[derive(Debug, PartialEq)]
+pub struct JsonFailure {
+    pub path: String,
+    pub expected: &'static str,
+    pub found: String,
+}
+
+type JsonResult = Result<(), JsonFailure>;
+
+fn fail(expected: &'static str, value: &Bound<'_, PyAny>) -> JsonFailure {
+    JsonFailure {
+        path: String::new(),
+        expected,
+        found: describe(value),
+    }
+}
+
+/// Prefixes the failure's path with the key or index it was found under; the
+/// path is built only while a failure unwinds, never on the hot path.
+fn under_key(key: &str) -> impl FnOnce(JsonFailure) -> JsonFailure + '_ {
+    move |mut failure| {
+        failure.path = format!(".{key}{}", failure.path);
+        failure
+    }
+}
+
+fn under_index(index: usize) -> impl FnOnce(JsonFailure) -> JsonFailure {
+    move |mut failure| {
+        failure.path = format!("[{index}]{}", failure.path);
+        failure
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 0xf) as usize]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends a finite f64 so that Python's `json.loads` gives back the same float.
+pub fn write_f64(out: &mut Vec<u8>, value: f64) {
+    let mut buffer = ryu::Buffer::new();
+    out.extend_from_slice(buffer.format_finite(value).as_bytes());
+}
+
+pub fn write_i64(out: &mut Vec<u8>, value: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// Writes Python values as JSON into `out`.
+pub struct JsonWriter<'o, 'py> {
+    pub out: &'o mut Vec<u8>,
+    pub keys: &'o mut KeyCache<'py>,
+}
+
+impl<'py> JsonWriter<'_, 'py> {
+    /// Writes `value`, which sits under `key` (for the money rule) at top level.
+    pub fn write_field(&mut self, key: &str, value: &Bound<'py, PyAny>) -> JsonResult {
+        self.write_value(value, is_money_key(key), 1)
+            .map_err(under_key(key))
+    }
+
+    /// Writes the items of a dict as a JSON object, leaving out the cache's
+    /// `skip` keys.
+    pub fn write_object(&mut self, dict: &Bound<'py, PyDict>) -> JsonResult {
+        self.write_dict(dict, true, 0)
+    }
+
+    fn write_dict(&mut self, dict: &Bound<'py, PyDict>, top: bool, depth: usize) -> JsonResult {
+        if depth >= MAX_DEPTH {
+            return Err(fail("nesting at most 128 deep", dict.as_any()));
+        }
+        self.out.push(b'{');
+        let mut first = true;
+        for (key, value) in dict.iter() {
+            let Ok(key) = key.cast_into::<PyString>() else {
+                return Err(fail("str keys", dict.as_any()));
+            };
+            let Some(info) = self.keys.info(&key) else {
+                return Err(fail("keys encodable as UTF-8", key.as_any()));
+            };
+            if top && info.skipped {
+                continue;
+            }
+            let money = info.money;
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            self.out.extend_from_slice(&info.encoded);
+            if let Err(failure) = self.write_value(&value, money, depth + 1) {
+                let name = key.to_str().unwrap_or("?");
+                return Err(under_key(name)(failure));
+            }
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn write_list(&mut self, list: &Bound<'py, PyList>, money: bool, depth: usize) -> JsonResult {
+        if depth >= MAX_DEPTH {
+            return Err(fail("nesting at most 128 deep", list.as_any()));
+        }
+        self.out.push(b'[');
+        for (i, item) in list.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.write_value(&item, money, depth + 1)
+                .map_err(under_index(i))?;
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+
+    fn write_value(&mut self, value: &Bound<'py, PyAny>, money: bool, depth: usize) -> JsonResult {
+        // Exact types first, by type pointer; subclasses take the cold path.
+        if let Ok(s) = value.cast_exact::<PyString>() {
+            if money {
+                return Err(fail("int cents", value));
+            }
+            let text = s
+                .to_str()
+                .map_err(|_| fail("a str encodable as UTF-8", value))?;
+            write_str(self.out, text);
+        } else if value.is_exact_instance_of::<PyInt>() {
+            self.write_int(value)?;
+        } else if value.is_none() {
+            self.out.extend_from_slice(b"null");
+        } else if let Ok(flag) = value.cast_exact::<PyBool>() {
+            if money {
+                return Err(fail("int cents, not a bool", value));
+            }
+            let text: &[u8] = if flag.is_true() { b"true" } else { b"false" };
+            self.out.extend_from_slice(text);
+        } else if let Ok(f) = value.cast_exact::<PyFloat>() {
+            self.write_float(f, money)?;
+        } else if let Ok(list) = value.cast_exact::<PyList>() {
+            self.write_list(list, money, depth)?;
+        } else if let Ok(dict) = value.cast::<PyDict>() {
+            self.write_dict(dict, false, depth)?;
+        } else {
+            self.write_subclass(value, money)?;
+        }
+        Ok(())
+    }
+
+    fn write_float(&mut self, f: &Bound<'_, PyFloat>, money: bool) -> JsonResult {
+        if money {
+            return Err(fail("int cents (money is never a float)", f.as_any()));
+        }
+        let number = f.value();
+        if !number.is_finite() {
+            return Err(fail("a finite float", f.as_any()));
+        }
+        write_f64(self.out, number);
+        Ok(())
+    }
+
+    fn write_int(&mut self, value: &Bound<'_, PyAny>) -> JsonResult {
+        match extract_i64(value) {
+            Ok(n) => {
+                write_i64(self.out, n);
+                Ok(())
+            }
+            Err(IntError::OutOfRange) => Err(fail("an int within i64", value)),
+            Err(IntError::NotInt) => Err(fail("an int", value)),
+        }
+    }
+
+    /// Cold path: subclasses of str, int and float (enums, mostly). Bools are
+    /// ints in Python, so a bool subclass is refused before the int check.
+    fn write_subclass(&mut self, value: &Bound<'_, PyAny>, money: bool) -> JsonResult {
+        if value.is_instance_of::<PyBool>() {
+            return Err(fail("a JSON value", value));
+        }
+        if let Ok(s) = value.cast::<PyString>() {
+            if money {
+                return Err(fail("int cents", value));
+            }
+            let text = s
+                .to_str()
+                .map_err(|_| fail("a str encodable as UTF-8", value))?;
+            write_str(self.out, text);
+            return Ok(());
+        }
+        if value.is_instance_of::<PyInt>() {
+            return self.write_int(value);
+        }
+        if let Ok(f) = value.cast::<PyFloat>() {
+            return self.write_float(f, money);
+        }
+        // Tuples, sets, bytes, objects: they would not read back as themselves.
+        Err(fail(
+            "a JSON value (dict with str keys, list, str, int, float, bool or None)",
+            value,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_escape_quotes_backslashes_and_controls() {
+        assert_eq!(escaped("plain"), "\"plain\"");
+        assert_eq!(escaped("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(escaped("l1\nl2\t\r"), "\"l1\\nl2\\t\\r\"");
+        assert_eq!(escaped("\u{0}\u{1f}"), "\"\\u0000\\u001f\"");
+        assert_eq!(escaped("café ✓ 😀"), "\"café ✓ 😀\"");
+    }
+
+    #[test]
+    fn floats_are_shortest_round_trip_and_always_look_like_floats() {
+        for (value, text) in [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e-7, "1e-7"),
+            (-2.5e300, "-2.5e300"),
+        ] {
+            let mut out = Vec::new();
+            write_f64(&mut out, value);
+            assert_eq!(String::from_utf8(out).unwrap(), text);
+            assert_eq!(text.parse::<f64>().unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn ints_cover_the_whole_i64_range() {
+        for value in [0, -1, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            write_i64(&mut out, value);
+            assert_eq!(String::from_utf8(out).unwrap(), value.to_string());
+        }
+    }
+
+    #[test]
+    fn money_rule_follows_the_event_catalog() {
+        for key in [
+            "amount",
+            "tx_amounts",
+            "total_value",
+            "liquidity_cost",
+            "new_total",
+            "bilateral_limit",
+            "max_net_outflow",
+            "deadline_penalty_cost",
+            "balance_after",
+        ] {
+            assert!(is_money_key(key), "{key}");
+        }
+        for key in [
+            "old_value",
+            "new_value",
+            "fraction",
+            "tick",
+            "tx_id",
+            "priority",
+            "settlements",
+            "num_splits",
+        ] {
+            assert!(!is_money_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn failure_paths_are_built_while_unwinding() {
+        let inner = JsonFailure {
+            path: String::new(),
+            expected: "x",
+            found: "y".into(),
+        };
+        let located = under_key("costs")(under_index(3)(under_key("total")(inner)));
+        assert_eq!(located.path, ".costs[3].total");
+    }
+}

@@ -1,0 +1,73 @@
+//! Strict extraction of Python values, and short descriptions for errors.
+
+use pyo3::exceptions::PyOverflowError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+
+const REPR_LIMIT: usize = 60;
+
+/// A short repr of `value` with its type, for error messages (cold path).
+pub fn describe(value: &Bound<'_, PyAny>) -> String {
+    let type_name = value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned());
+    let repr = match value.repr() {
+        Ok(r) => r.to_string_lossy().into_owned(),
+        Err(_) => return format!("an unrepresentable {type_name}"),
+    };
+    let short: String = if repr.chars().count() > REPR_LIMIT {
+        let mut cut: String = repr.chars().take(REPR_LIMIT).collect();
+        cut.push('…');
+        cut
+    } else {
+        repr
+    };
+    format!("{short} ({type_name})")
+}
+
+#[derive(Debug, PartialEq)]
+pub enum IntError {
+    NotInt,
+    OutOfRange,
+}
+
+/// An int that fits i64; bools and floats are not ints here (INV-1).
+pub fn extract_i64(value: &Bound<'_, PyAny>) -> Result<i64, IntError> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(IntError::NotInt);
+    }
+    value.extract::<i64>().map_err(|err| {
+        if err.is_instance_of::<PyOverflowError>(value.py()) {
+            IntError::OutOfRange
+        } else {
+            IntError::NotInt
+        }
+    })
+}
+
+/// A str (or str subclass, such as a StrEnum member) as UTF-8.
+pub fn extract_str<'a>(value: &'a Bound<'_, PyAny>) -> Result<&'a str, &'static str> {
+    let Ok(s) = value.cast::<PyString>() else {
+        return Err("a str");
+    };
+    s.to_str().map_err(|_| "a str encodable as UTF-8")
+}
+
+/// A finite float; ints are accepted (a register may be set to 3).
+pub fn extract_f64(value: &Bound<'_, PyAny>) -> Result<f64, &'static str> {
+    let number = if let Ok(f) = value.cast::<PyFloat>() {
+        f.value()
+    } else {
+        match extract_i64(value) {
+            Ok(n) => n as f64,
+            Err(_) => return Err("a float"),
+        }
+    };
+    if number.is_finite() {
+        Ok(number)
+    } else {
+        Err("a finite float")
+    }
+}
