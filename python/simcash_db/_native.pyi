@@ -43,9 +43,7 @@ class TableSpec:
     def __new__(
         cls,
         table: str,
-        columns: Sequence[
-            tuple[str, str, bool, object | None, Sequence[str] | None, int | None]
-        ],
+        columns: Sequence[tuple[str, str, bool, object | None, Sequence[str] | None, int | None]],
     ) -> TableSpec: ...
     @property
     def table(self) -> str: ...

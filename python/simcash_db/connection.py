@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import duckdb
 
@@ -42,3 +43,15 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
         raise
     else:
         conn.execute("COMMIT")
+
+
+def fetch_one(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
+) -> tuple[Any, ...] | None:
+    """The first row of ``sql``, fetched so that no result stays open.
+
+    duckdb 2.0 streams results: a half-read result blocks ``register`` and
+    ``sql`` on its connection, so the library always fetches to the end.
+    """
+    found = conn.execute(sql, list(params)).fetchall()
+    return found[0] if found else None

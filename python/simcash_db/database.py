@@ -11,7 +11,7 @@ from types import TracebackType
 import duckdb
 
 from simcash_db import rows
-from simcash_db.connection import connect, transaction
+from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
 from simcash_db.errors import NotFoundError, SchemaError, SchemaVersionError
 from simcash_db.models import ALL_MODELS, SimulationRunRecord
@@ -87,9 +87,7 @@ class DatabaseManager:
         """The schema version recorded in the database, or None if none is."""
         if META_TABLE not in self._existing_tables():
             return None
-        row = self.conn.execute(
-            f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
-        ).fetchone()
+        row = fetch_one(self.conn, f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'")
         return None if row is None else int(row[0])
 
     def is_initialized(self) -> bool:
@@ -179,7 +177,7 @@ class DatabaseManager:
         counts = {}
         for table in _OUR_TABLES:
             if table in existing:
-                row = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+                row = fetch_one(self.conn, f"SELECT count(*) FROM {table}")
                 counts[table] = int(row[0]) if row else 0
         return counts
 

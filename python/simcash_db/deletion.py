@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from simcash_db.connection import transaction
+from simcash_db.connection import fetch_one, transaction
 from simcash_db.errors import WriteError
 from simcash_db.models import ALL_MODELS
 
@@ -30,11 +30,12 @@ def _delete_runs(conn: duckdb.DuckDBPyConnection, where: str, params: list[objec
 
 def delete_simulation(conn: duckdb.DuckDBPyConnection, simulation_id: str) -> None:
     """Delete one run and all its rows; refused while an iteration names it."""
-    row = conn.execute(
+    row = fetch_one(
+        conn,
         "SELECT experiment_id, iteration FROM experiment_iterations "
         "WHERE evaluation_simulation_id = ? LIMIT 1",
         [simulation_id],
-    ).fetchone()
+    )
     if row is not None:
         raise WriteError(
             f"simulation {simulation_id!r} is the evaluation run of experiment {row[0]!r} "
@@ -48,9 +49,9 @@ def delete_experiment(conn: duckdb.DuckDBPyConnection, experiment_id: str) -> bo
 
     Returns whether the experiment existed.
     """
-    row = conn.execute(
-        "SELECT count(*) FROM experiments WHERE experiment_id = ?", [experiment_id]
-    ).fetchone()
+    row = fetch_one(
+        conn, "SELECT count(*) FROM experiments WHERE experiment_id = ?", [experiment_id]
+    )
     existed = bool(row and row[0])
     # Iterations first: they reference both the experiment and its runs.
     for table in ("experiment_iterations", "experiment_events"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from simcash_db import rows
-from simcash_db.connection import transaction
+from simcash_db.connection import fetch_one, transaction
 from simcash_db.database import DatabaseManager
 from simcash_db.deletion import delete_experiment
 from simcash_db.errors import NotFoundError
@@ -94,7 +94,7 @@ class ExperimentRepository:
         self._require_experiment(event.experiment_id)
         with transaction(self._conn):
             rows.insert(self._conn, event.model_copy(update={"id": None}))
-            row = self._conn.execute("SELECT currval('experiment_events_id_seq')").fetchone()
+            row = fetch_one(self._conn, "SELECT currval('experiment_events_id_seq')")
         assert row is not None
         return int(row[0])
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from simcash_db.connection import fetch_one
 from simcash_db.models import TableModel
 from simcash_db.schema import table_columns
 
@@ -56,9 +57,9 @@ def upsert(conn: duckdb.DuckDBPyConnection, record: TableModel) -> None:
     where = " AND ".join(f"{k} = ?" for k in key)
     key_values = to_params(record, key)
     others = tuple(c.name for c in table_columns(model) if c.name not in key)
-    current = conn.execute(
-        f"SELECT {', '.join(others)} FROM {model.table_name} WHERE {where}", key_values
-    ).fetchone()
+    current = fetch_one(
+        conn, f"SELECT {', '.join(others)} FROM {model.table_name} WHERE {where}", key_values
+    )
     if current is None:
         insert(conn, record)
         return
