@@ -20,7 +20,7 @@ impl ColumnBuilder {
         match kind {
             Kind::Str => ColumnBuilder::Str(LargeStringBuilder::with_capacity(rows, rows * 8)),
             Kind::Json => ColumnBuilder::Str(LargeStringBuilder::with_capacity(rows, rows * 64)),
-            Kind::I64 => ColumnBuilder::I64(Int64Builder::with_capacity(rows)),
+            Kind::I64 | Kind::Money => ColumnBuilder::I64(Int64Builder::with_capacity(rows)),
             Kind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(rows)),
             Kind::F64 => ColumnBuilder::F64(Float64Builder::with_capacity(rows)),
         }

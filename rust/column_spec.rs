@@ -9,6 +9,8 @@ use std::sync::Arc;
 pub enum Kind {
     Str,
     I64,
+    /// An i64 of integer cents (INV-1): reported as money when wrong.
+    Money,
     Bool,
     F64,
     Json,
@@ -19,12 +21,13 @@ impl Kind {
         Ok(match name {
             "str" => Kind::Str,
             "i64" => Kind::I64,
+            "money" => Kind::Money,
             "bool" => Kind::Bool,
             "f64" => Kind::F64,
             "json" => Kind::Json,
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "unknown column kind {other:?} (expected str, i64, bool, f64 or json)"
+                    "unknown column kind {other:?} (expected str, i64, money, bool, f64 or json)"
                 )))
             }
         })
@@ -34,7 +37,7 @@ impl Kind {
         match self {
             // LargeUtf8: i64 offsets cannot overflow however big a batch gets.
             Kind::Str | Kind::Json => DataType::LargeUtf8,
-            Kind::I64 => DataType::Int64,
+            Kind::I64 | Kind::Money => DataType::Int64,
             Kind::Bool => DataType::Boolean,
             Kind::F64 => DataType::Float64,
         }
@@ -45,6 +48,7 @@ impl Kind {
         match self {
             Kind::Str => "a str",
             Kind::I64 => "an int",
+            Kind::Money => "int cents (money is never a float, bool or str)",
             Kind::Bool => "a bool",
             Kind::F64 => "a float",
             Kind::Json => "a JSON value",

@@ -145,13 +145,17 @@ impl Registers {
 ///
 /// Returns `(events, registers)`: the `simulation_events` rows, numbered
 /// from `first_seq`, and the final value of each register set in a tick.
+/// `row_offset` is added to row numbers in errors (the batch's place in the
+/// caller's stream).
 #[pyfunction]
+#[pyo3(signature = (events, simulation_id, first_seq, ticks_per_day, row_offset=0))]
 pub fn encode_events(
     py: Python<'_>,
     events: &Bound<'_, PyAny>,
     simulation_id: &str,
     first_seq: i64,
     ticks_per_day: i64,
+    row_offset: usize,
 ) -> PyResult<(ArrowBatch, ArrowBatch)> {
     if ticks_per_day <= 0 || first_seq < 0 {
         return Err(pyo3::exceptions::PyValueError::new_err(
@@ -193,7 +197,7 @@ pub fn encode_events(
         )
         .map_err(|(field, expected, found)| {
             EncodeFailure {
-                row,
+                row: row_offset.saturating_add(row),
                 field,
                 expected,
                 found,

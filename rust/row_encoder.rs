@@ -56,14 +56,7 @@ fn append_value<'py>(
             let n = match extract_i64(value) {
                 Ok(n) => n,
                 Err(IntError::OutOfRange) => return Err(failure("an int within i64", value)),
-                Err(IntError::NotInt) => {
-                    let expected = if column.min_value == Some(0) {
-                        "int cents (money is never a float, bool or str)"
-                    } else {
-                        "an int"
-                    };
-                    return Err(failure(expected, value));
-                }
+                Err(IntError::NotInt) => return Err(failure(column.kind.expected(), value)),
             };
             if column.min_value.is_some_and(|min| n < min) {
                 return Err(failure("an int >= 0", value));
@@ -105,12 +98,13 @@ fn unknown_key(dict: &Bound<'_, PyDict>, spec: &TableSpec) -> Option<(String, St
 /// `simulation_id`); a row may repeat such a column only with the same value.
 /// The first bad value raises `EncodeError` naming the row and field.
 #[pyfunction]
-#[pyo3(signature = (spec, rows, constants=None))]
+#[pyo3(signature = (spec, rows, constants=None, row_offset=0))]
 pub fn encode_rows(
     py: Python<'_>,
     spec: &TableSpec,
     rows: &Bound<'_, PyAny>,
     constants: Option<&Bound<'_, PyDict>>,
+    row_offset: usize,
 ) -> PyResult<ArrowBatch> {
     let capacity = rows.len().unwrap_or(0);
     let mut builders: Vec<ColumnBuilder> = spec
@@ -134,7 +128,7 @@ pub fn encode_rows(
     let mut key_cache = KeyCache::new(&[]);
     let fail = |row: usize, field: &str, (expected, found): Failure| {
         EncodeFailure {
-            row,
+            row: row_offset.saturating_add(row),
             field: field.to_owned(),
             expected,
             found,

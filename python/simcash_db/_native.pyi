@@ -55,10 +55,12 @@ def encode_events(
     simulation_id: str,
     first_seq: int,
     ticks_per_day: int,
+    row_offset: int = 0,
 ) -> tuple[ArrowBatch, ArrowBatch]: ...
 def encode_rows(
     spec: TableSpec,
     rows: Iterable[Mapping[str, Any]],
     constants: Mapping[str, object] | None = None,
+    row_offset: int = 0,
 ) -> ArrowBatch: ...
 def event_layouts() -> tuple[list[str], list[str]]: ...

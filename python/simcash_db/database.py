@@ -5,8 +5,11 @@ from __future__ import annotations
 import atexit
 import logging
 import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import duckdb
 
@@ -14,7 +17,8 @@ from simcash_db import rows
 from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
 from simcash_db.errors import NotFoundError, SchemaError, SchemaVersionError
-from simcash_db.models import ALL_MODELS, SimulationRunRecord
+from simcash_db.models import ALL_MODELS, SimulationRunRecord, TransactionRecord
+from simcash_db.readers import EventFilter, get_events, query_events
 from simcash_db.schema import (
     META_TABLE,
     MIGRATIONS,
@@ -24,6 +28,7 @@ from simcash_db.schema import (
     drop_schema_sql,
     find_mismatches,
 )
+from simcash_db.writers import DEFAULT_BATCH_SIZE, EventWriter, model_for, write_events, write_rows
 
 log = logging.getLogger("simcash_db")
 
@@ -210,3 +215,88 @@ class DatabaseManager:
     def delete_simulation(self, simulation_id: str) -> None:
         """Delete one run and everything stored for it (see ``simcash_db.deletion``)."""
         delete_simulation(self.conn, simulation_id)
+
+    # -- writing simulation output ---------------------------------------
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # A cursor per call: threads may share this manager, and a cursor's
+        # transaction and registered batches are its own.
+        cursor = self.conn.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def write_events(
+        self,
+        simulation_id: str,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> int:
+        """Store a run's events as one transaction: all land, or none do.
+
+        ``events`` are the simulator's flat dicts (``event_type``, ``tick``,
+        anything else). ``event_seq`` continues after the run's stored
+        events; ``StateRegisterSet`` events also update
+        ``agent_state_registers``. Returns the number of events written.
+        """
+        with self._cursor() as cursor:
+            return write_events(cursor, simulation_id, events, batch_size)
+
+    def event_writer(
+        self, simulation_id: str, *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> EventWriter:
+        """A streaming writer for a long run; use it as a context manager."""
+        return EventWriter(self.conn.cursor(), simulation_id, batch_size)
+
+    def write_transactions(
+        self, simulation_id: str, transactions: Iterable[Mapping[str, Any]]
+    ) -> int:
+        """Store a run's transaction rows (without ``simulation_id``) as one transaction."""
+        with self._cursor() as cursor:
+            return write_rows(
+                cursor, TransactionRecord, transactions, {"simulation_id": simulation_id}
+            )
+
+    def write_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Store rows of a per-simulation table (each with its ``simulation_id``)."""
+        model = model_for(table)
+        with self._cursor() as cursor:
+            return write_rows(cursor, model, rows)
+
+    # -- reading simulation output ---------------------------------------
+
+    def get_events(
+        self,
+        simulation_id: str,
+        tick: int | None = None,
+        tick_range: tuple[int, int] | None = None,
+        day: int | None = None,
+        agent_id: str | None = None,
+        tx_id: str | None = None,
+        event_type: str | list[str] | tuple[str, ...] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """A run's events as the dicts the simulator handed in, in write order."""
+        selection = EventFilter(tick, tick_range, day, agent_id, tx_id, event_type, limit, offset)
+        with self._cursor() as cursor:
+            return get_events(cursor, simulation_id, selection)
+
+    def query_events(
+        self,
+        simulation_id: str,
+        tick: int | None = None,
+        tick_range: tuple[int, int] | None = None,
+        day: int | None = None,
+        agent_id: str | None = None,
+        tx_id: str | None = None,
+        event_type: str | list[str] | tuple[str, ...] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> duckdb.DuckDBPyRelation:
+        """A run's events as a DuckDB relation (``.pl()``, ``.arrow()``, ``.df()``)."""
+        selection = EventFilter(tick, tick_range, day, agent_id, tx_id, event_type, limit, offset)
+        return query_events(self.conn, simulation_id, selection)

@@ -9,9 +9,11 @@ from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
+import annotated_types
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from simcash_db.models.columns import MoneyMarker, SqlType, TableModel
+from simcash_db.models.columns import I64_MIN, MoneyMarker, SqlType, TableModel
 
 # The encoders' column kinds and the DuckDB type each is stored as.
 SQL_TYPE_OF_KIND = {
@@ -33,6 +35,7 @@ class Column:
     choices: tuple[str, ...] | None  # allowed values of a string enum
     money: bool
     from_sequence: bool
+    min_value: int | None  # the field's ``ge`` bound, if any
 
     @property
     def sql_type(self) -> str:
@@ -80,6 +83,12 @@ def _kind(base: Any, metadata: list[Any]) -> tuple[str, tuple[str, ...] | None]:
     raise TypeError(f"no column type for annotation {base!r}")
 
 
+def _lower_bound(bounds: list[Any]) -> int | None:
+    # Every BIGINT carries ge=I64_MIN; only a tighter bound is worth checking.
+    tight = [int(b) for b in bounds if int(b) > I64_MIN]
+    return max(tight) if tight else None
+
+
 @cache
 def table_columns(model: type[TableModel]) -> tuple[Column, ...]:
     """The columns of ``model``'s table, in field order."""
@@ -87,6 +96,11 @@ def table_columns(model: type[TableModel]) -> tuple[Column, ...]:
     for name, info in model.model_fields.items():
         base, nullable, metadata = _unwrap(info.annotation)
         metadata.extend(info.metadata)
+        # Field(...) inside Annotated[...] keeps its constraints in its own metadata.
+        for item in list(metadata):
+            if isinstance(item, FieldInfo):
+                metadata.extend(item.metadata)
+        bounds = [m.ge for m in metadata if isinstance(m, annotated_types.Ge)]
         kind, choices = _kind(base, metadata)
         default = info.default
         if default is PydanticUndefined or info.default_factory is not None:
@@ -102,6 +116,7 @@ def table_columns(model: type[TableModel]) -> tuple[Column, ...]:
                 choices=choices,
                 money=any(isinstance(m, MoneyMarker) for m in metadata),
                 from_sequence=model.sequence_column == name,
+                min_value=_lower_bound(bounds),
             )
         )
     return tuple(out)

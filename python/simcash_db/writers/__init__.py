@@ -1,0 +1,6 @@
+"""Writers: events (whole or streamed) and per-simulation rows, through the native encoders."""
+
+from simcash_db.writers.events import DEFAULT_BATCH_SIZE, EventWriter, write_events
+from simcash_db.writers.rows import model_for, write_rows
+
+__all__ = ["DEFAULT_BATCH_SIZE", "EventWriter", "model_for", "write_events", "write_rows"]

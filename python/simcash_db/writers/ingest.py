@@ -1,0 +1,76 @@
+"""Appending encoded Arrow batches to a table, and the checks the writer owes.
+
+The high-volume tables carry no DuckDB key or foreign key (they would make
+bulk appends about 10x slower), so before an append the writer proves what
+they would have: every row's run exists and no key is stored twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import duckdb
+
+from simcash_db._native import ArrowBatch
+from simcash_db.errors import WriteError
+from simcash_db.models import TableModel
+
+_view_ids = itertools.count()
+
+
+class registered:
+    """Registers ``batch`` as a view on ``cursor`` for the duration of a block."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, batch: ArrowBatch) -> None:
+        self.cursor = cursor
+        self.batch = batch
+        self.name = f"simcash_incoming_{next(_view_ids)}"
+
+    def __enter__(self) -> str:
+        self.cursor.register(self.name, self.batch)
+        return self.name
+
+    def __exit__(self, *exc: object) -> None:
+        self.cursor.unregister(self.name)
+
+
+def append(cursor: duckdb.DuckDBPyConnection, table: str, view: str, columns: list[str]) -> None:
+    """INSERT the registered ``view`` into ``table`` (other columns take their defaults)."""
+    names = ", ".join(columns)
+    cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")
+
+
+def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Refuse rows whose ``simulation_id`` has no run row (the foreign key's job)."""
+    missing = cursor.execute(
+        f"SELECT DISTINCT simulation_id FROM {view} "
+        "WHERE simulation_id NOT IN (SELECT simulation_id FROM simulation_runs) LIMIT 1"
+    ).fetchall()
+    if missing:
+        raise WriteError(
+            f"no simulation run {missing[0][0]!r}: save its simulation_runs row before its data"
+        )
+
+
+def check_keys_unique(
+    cursor: duckdb.DuckDBPyConnection, model: type[TableModel], view: str
+) -> None:
+    """Refuse a batch that repeats a key, in itself or against stored rows."""
+    if model.sequence_column in model.key_columns:
+        return  # ids come from a sequence: unique by construction
+    key = ", ".join(model.key_columns)
+    repeated = cursor.execute(
+        f"SELECT {key} FROM {view} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+    ).fetchall()
+    if repeated:
+        raise WriteError(
+            f"{model.table_name}: key ({key}) = {repeated[0]!r} appears twice in the batch"
+        )
+    on = " AND ".join(f"s.{k} = i.{k}" for k in model.key_columns)
+    clash = cursor.execute(
+        f"SELECT {', '.join(f'i.{k}' for k in model.key_columns)} "
+        f"FROM {view} i JOIN {model.table_name} s ON {on} "
+        f"WHERE s.simulation_id IN (SELECT DISTINCT simulation_id FROM {view}) LIMIT 1"
+    ).fetchall()
+    if clash:
+        raise WriteError(f"{model.table_name}: key ({key}) = {clash[0]!r} is already stored")

@@ -1,0 +1,77 @@
+"""Writing per-simulation rows (transactions, per-tick state...) in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import duckdb
+from pydantic import ValidationError
+
+from simcash_db._native import encode_rows
+from simcash_db.connection import transaction
+from simcash_db.encoding import natively_encodable, table_spec
+from simcash_db.errors import WriteError
+from simcash_db.models import MODELS_BY_TABLE, TableModel
+from simcash_db.rows import insert
+from simcash_db.writers.ingest import append, check_keys_unique, check_runs_exist, registered
+
+Row = Mapping[str, Any]
+
+
+def model_for(table: str) -> type[TableModel]:
+    """The model of a per-simulation table that ``write_rows`` accepts."""
+    model = MODELS_BY_TABLE.get(table)
+    if model is None:
+        raise WriteError(f"no table {table!r}; known: {', '.join(sorted(MODELS_BY_TABLE))}")
+    if not model.per_simulation:
+        raise WriteError(f"{table} is not a per-simulation table; use its repository")
+    if table == "simulation_events":
+        raise WriteError("events are written with write_events or event_writer")
+    return model
+
+
+def write_rows(
+    cursor: duckdb.DuckDBPyConnection,
+    model: type[TableModel],
+    rows: Iterable[Row],
+    constants: Mapping[str, object] | None = None,
+) -> int:
+    """Encode and append ``rows`` to ``model``'s table as one transaction.
+
+    Returns the number of rows written. Bad input raises EncodeError naming
+    the row and field; a missing run or a repeated key raises WriteError.
+    Either way nothing is written.
+    """
+    if not natively_encodable(model):
+        return _write_validated(cursor, model, rows, constants)
+    batch = encode_rows(table_spec(model), rows, constants)
+    if batch.num_rows == 0:
+        return 0
+    with registered(cursor, batch) as view, transaction(cursor):
+        check_runs_exist(cursor, view)
+        check_keys_unique(cursor, model, view)
+        append(cursor, model.table_name, view, batch.column_names)
+    return batch.num_rows
+
+
+def _write_validated(
+    cursor: duckdb.DuckDBPyConnection,
+    model: type[TableModel],
+    rows: Iterable[Row],
+    constants: Mapping[str, object] | None,
+) -> int:
+    # Low-volume tables with timestamps: validated by the model, row by row.
+    records = []
+    for index, row in enumerate(rows):
+        try:
+            records.append(model.model_validate({**row, **(constants or {})}))
+        except ValidationError as exc:
+            raise WriteError(f"row {index}: {exc}") from exc
+    with transaction(cursor):
+        for record in records:
+            try:
+                insert(cursor, record)
+            except duckdb.ConstraintException as exc:
+                raise WriteError(f"{model.table_name}: {exc}") from exc
+    return len(records)
