@@ -20,9 +20,14 @@ const MONEY_WORDS: [&str; 8] = [
     "amount", "cost", "value", "balance", "total", "limit", "outflow", "penalt",
 ];
 
+/// Suffixes of keys that name a thing rather than an amount (`max_net_outflow_agent`).
+const NAME_SUFFIXES: [&str; 3] = ["_agent", "_id", "_ids"];
+
 /// Whether values under `key` must be int cents (events.md's naming rule).
 pub fn is_money_key(key: &str) -> bool {
-    !FLOAT_KEYS.contains(&key) && MONEY_WORDS.iter().any(|word| key.contains(word))
+    !FLOAT_KEYS.contains(&key)
+        && !NAME_SUFFIXES.iter().any(|suffix| key.ends_with(suffix))
+        && MONEY_WORDS.iter().any(|word| key.contains(word))
 }
 
 /// What the writer needs to know of a dict key, worked out once per key object.

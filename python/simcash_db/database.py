@@ -297,6 +297,6 @@ class DatabaseManager:
         limit: int | None = None,
         offset: int = 0,
     ) -> duckdb.DuckDBPyRelation:
-        """A run's events as a DuckDB relation (``.pl()``, ``.arrow()``, ``.df()``)."""
+        """A run's events as a DuckDB relation (``.pl()``, ``.to_arrow_table()``, ``.df()``)."""
         selection = EventFilter(tick, tick_range, day, agent_id, tx_id, event_type, limit, offset)
         return query_events(self.conn, simulation_id, selection)

@@ -88,7 +88,8 @@ def query_events(
 ) -> duckdb.DuckDBPyRelation:
     """The selected events as a DuckDB relation, for analytics.
 
-    ``.pl()``, ``.df()``, ``.arrow()`` or ``.fetchall()`` on it; it also joins
+    ``.pl()``, ``.df()``, ``.to_arrow_table()`` or ``.fetchall()`` on it (it also
+    implements ``__arrow_c_stream__``); it joins
     with other relations of the same connection.
     """
     sql, params = _sql("*", simulation_id, selection)
