@@ -79,8 +79,12 @@ def test_filter_columns_and_day(db: DatabaseManager) -> None:
 def test_get_events_filters_and_pages(db: DatabaseManager) -> None:
     simulation_id = fresh_run(db, ticks_per_day=10)
     events = [
-        {"event_type": "Arrival" if t % 2 else "PolicySubmit", "tick": t, "agent_id": f"A{t % 3}",
-         "tx_id": f"tx{t % 4}"}
+        {
+            "event_type": "Arrival" if t % 2 else "PolicySubmit",
+            "tick": t,
+            "agent_id": f"A{t % 3}",
+            "tx_id": f"tx{t % 4}",
+        }
         for t in range(40)
     ]
     db.write_events(simulation_id, events)
@@ -111,8 +115,15 @@ def test_state_registers_keep_the_last_value_of_a_tick(db: DatabaseManager) -> N
     simulation_id = fresh_run(db)
 
     def register(tick: int, value: float, key: str = "mode") -> dict[str, Any]:
-        return {"event_type": "StateRegisterSet", "tick": tick, "agent_id": "A",
-                "register_key": key, "old_value": 0.0, "new_value": value, "reason": "r"}
+        return {
+            "event_type": "StateRegisterSet",
+            "tick": tick,
+            "agent_id": "A",
+            "register_key": key,
+            "old_value": 0.0,
+            "new_value": value,
+            "reason": "r",
+        }
 
     # Tick 5 spans two batches of the first write and a later write.
     db.write_events(

@@ -169,12 +169,14 @@ class EventWriter:
 
     def append(self, event: Event) -> None:
         """Buffer one event; a full buffer is flushed as a batch."""
+        self._check_usable()
         self._buffer.append(event)
         if len(self._buffer) >= self.batch_size:
             self.flush()
 
     def extend(self, events: Iterable[Event]) -> None:
         """Buffer events (a tick's worth, say); full batches are flushed."""
+        self._check_usable()
         for chunk in chunks(events, self.batch_size):
             self._buffer.extend(chunk)
             while len(self._buffer) >= self.batch_size:

@@ -1,0 +1,285 @@
+"""Writers: transactions, per-tick tables, the streaming writer's failure semantics."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import simcash_db.writers.events as events_module
+from conftest import make_run
+from simcash_db import DatabaseManager, EncodeError, WriteError
+from simcash_db._native import encode_events, event_layouts
+from simcash_db.models import (
+    AgentStateRegisterRecord,
+    SimulationEventRecord,
+)
+from simcash_db.schema import column_names
+
+
+@pytest.fixture
+def run_db(db: DatabaseManager) -> DatabaseManager:
+    db.save_simulation_run(make_run("s1", ticks_per_day=10))
+    return db
+
+
+def events(n: int, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {"event_type": "Arrival", "tick": t, "tx_id": f"t{t}", "amount": t}
+        for t in range(start, start + n)
+    ]
+
+
+def count(db: DatabaseManager, table: str = "simulation_events") -> int:
+    return db.table_counts()[table]
+
+
+def test_native_layouts_match_the_models() -> None:
+    event_columns, register_columns = event_layouts()
+    assert tuple(event_columns) == column_names(SimulationEventRecord)
+    assert tuple(register_columns) == column_names(AgentStateRegisterRecord)
+
+
+def test_arrow_batch_is_readable_many_times_without_copies() -> None:
+    batch, _ = encode_events(events(3), "s", 0, 10)
+    first = pa.table(batch)
+    second = pa.RecordBatchReader.from_stream(batch).read_all()
+    assert first.equals(second)
+    assert first.schema.field("details").type == pa.large_string()
+    assert first.column("event_seq").to_pylist() == [0, 1, 2]
+    assert pa.schema(batch) == first.schema
+
+
+def test_write_events_is_all_or_nothing_when_ingest_fails(
+    run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"n": 0}
+    real = events_module.append_encoded
+
+    def fail_third(*args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk on fire")
+        real(*args)
+
+    monkeypatch.setattr(events_module, "append_encoded", fail_third)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run_db.write_events("s1", events(500), batch_size=100)
+    assert count(run_db) == 0
+    monkeypatch.setattr(events_module, "append_encoded", real)
+    assert run_db.write_events("s1", events(5)) == 5
+    assert [e["tick"] for e in run_db.get_events("s1")] == [0, 1, 2, 3, 4]
+
+
+def test_streaming_writer_commits_batches_and_drops_the_rest_on_error(
+    run_db: DatabaseManager,
+) -> None:
+    with pytest.raises(KeyError), run_db.event_writer("s1", batch_size=10) as writer:
+        writer.extend(events(25))
+        raise KeyError("the simulator crashed")
+    assert writer.committed == 20
+    assert writer.committed_batches == 2
+    assert count(run_db) == 20
+    # A new writer continues the sequence after what is stored.
+    with run_db.event_writer("s1", batch_size=10) as writer:
+        writer.extend(events(3, start=100))
+    seqs = run_db.conn.execute("SELECT event_seq FROM simulation_events ORDER BY 1").fetchall()
+    assert [s for (s,) in seqs] == list(range(23))
+
+
+def test_streaming_writer_rejects_a_bad_batch_and_keeps_going(run_db: DatabaseManager) -> None:
+    with run_db.event_writer("s1", batch_size=5) as writer:
+        writer.extend(events(5))
+        bad = events(5, start=5)
+        bad[2]["amount"] = 2.5
+        with pytest.raises(EncodeError) as err:
+            writer.extend(bad)
+        assert (err.value.row, err.value.field) == (7, "amount")
+        writer.extend(events(5, start=10))
+    assert writer.committed == 10
+    assert [e["tick"] for e in run_db.get_events("s1")] == [*range(5), *range(10, 15)]
+
+
+def test_streaming_writer_reports_a_failed_commit(
+    run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = events_module.append_encoded
+    calls = {"n": 0}
+
+    def fail_second(*args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("constraint")
+        real(*args)
+
+    monkeypatch.setattr(events_module, "append_encoded", fail_second)
+    writer = run_db.event_writer("s1", batch_size=4)
+    writer.extend(events(8))
+    with pytest.raises(WriteError, match="4 events stored before it"):
+        writer.extend(events(4, start=8))
+    with pytest.raises(WriteError, match="open a new writer"):
+        writer.append(events(1)[0])
+    writer.abort()
+    assert count(run_db) == 4
+
+
+def test_streaming_memory_is_bounded_by_the_batch(run_db: DatabaseManager) -> None:
+    with run_db.event_writer("s1", batch_size=50) as writer:
+        for tick in range(40):
+            writer.extend(events(7, start=tick * 7))
+            assert len(writer._buffer) < 50
+    assert writer.committed == 280
+
+
+def test_each_per_simulation_table_round_trips(run_db: DatabaseManager) -> None:
+    rows: dict[str, dict[str, Any]] = {
+        "tick_agent_states": {
+            "agent_id": "A",
+            "tick": 1,
+            "day": 0,
+            "balance": -500,
+            "balance_change": -5,
+            "unsecured_cap": 1000,
+            "posted_collateral": 0,
+            "liquidity_cost": 1,
+            "delay_cost": 2,
+            "collateral_cost": 0,
+            "penalty_cost": 0,
+            "split_friction_cost": 0,
+            "liquidity_cost_delta": 1,
+            "delay_cost_delta": 2,
+            "collateral_cost_delta": 0,
+            "penalty_cost_delta": 0,
+            "split_friction_cost_delta": 0,
+        },
+        "tick_queue_snapshots": {
+            "agent_id": "A",
+            "tick": 1,
+            "queue_type": "queue1",
+            "position": 0,
+            "tx_id": "t1",
+        },
+        "policy_decisions": {
+            "agent_id": "A",
+            "tick": 1,
+            "day": 0,
+            "decision_type": "split",
+            "tx_id": "t1",
+            "num_splits": 2,
+            "child_tx_ids": ["t1a", "t1b"],
+        },
+        "agent_state_registers": {
+            "tick": 1,
+            "agent_id": "A",
+            "register_key": "k",
+            "register_value": 0.5,
+        },
+        "daily_agent_metrics": {
+            "agent_id": "A",
+            "day": 0,
+            "opening_balance": 100,
+            "closing_balance": 50,
+            "min_balance": -20,
+            "max_balance": 100,
+            "unsecured_cap": 1000,
+            "peak_overdraft": 20,
+            "total_cost": 7,
+        },
+        "collateral_events": {
+            "agent_id": "A",
+            "tick": 1,
+            "day": 0,
+            "action": "post",
+            "amount": 500,
+            "reason": "low",
+            "layer": "strategic",
+            "balance_before": 1,
+            "posted_collateral_before": 0,
+            "posted_collateral_after": 500,
+            "available_capacity_after": 9,
+        },
+        "lsm_cycles": {
+            "tick": 1,
+            "day": 0,
+            "cycle_type": "multilateral",
+            "cycle_length": 3,
+            "agents": ["A", "B", "C"],
+            "transactions": ["t1", "t2", "t3"],
+            "settled_value": 300,
+            "total_value": 300,
+            "tx_amounts": [100, 100, 100],
+        },
+        "agent_queue_snapshots": {
+            "agent_id": "A",
+            "day": 0,
+            "queue_type": "queue1",
+            "position": 0,
+            "transaction_id": "t1",
+        },
+        "policy_snapshots": {
+            "agent_id": "A",
+            "snapshot_day": 0,
+            "snapshot_tick": 0,
+            "policy_hash": "h",
+            "policy_json": {"tree": [1, {"x": None}]},
+            "created_by": "llm",
+        },
+        "simulation_checkpoints": {
+            "checkpoint_id": "c1",
+            "checkpoint_tick": 10,
+            "checkpoint_day": 1,
+            "checkpoint_timestamp": datetime(2026, 1, 1),
+            "state_json": {"balances": [1, 2]},
+            "state_hash": "s",
+            "config_json": {},
+            "config_hash": "c",
+            "checkpoint_type": "auto",
+            "created_by": "sim",
+            "num_agents": 2,
+            "num_transactions": 5,
+            "total_size_bytes": 10,
+        },
+    }
+    for table, row in rows.items():
+        assert run_db.write_rows(table, [{"simulation_id": "s1", **row}]) == 1, table
+        stored = run_db.conn.execute(f"SELECT * FROM {table}").fetchall()
+        assert len(stored) == 1, table
+    ids = run_db.conn.execute("SELECT id FROM policy_decisions").fetchall()
+    assert ids == [(1,)]
+    run_db.write_rows("policy_decisions", [{"simulation_id": "s1", **rows["policy_decisions"]}])
+    assert run_db.conn.execute("SELECT max(id) FROM policy_decisions").fetchall() == [(2,)]
+    defaults = run_db.conn.execute(
+        "SELECT num_arrivals, liquidity_cost FROM daily_agent_metrics"
+    ).fetchall()
+    assert defaults == [(0, 0)]
+
+
+def test_threads_writing_different_runs_store_exactly_their_own(db: DatabaseManager) -> None:
+    runs = [f"thread-{i}" for i in range(4)]
+    for run in runs:
+        db.save_simulation_run(make_run(run))
+    errors: list[BaseException] = []
+
+    def work(run: str) -> None:
+        try:
+            db.write_events(
+                run, [{"event_type": run, "tick": t} for t in range(3000)], batch_size=700
+            )
+            with db.event_writer(run, batch_size=500) as writer:
+                writer.extend({"event_type": run, "tick": t} for t in range(3000, 5000))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(run,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for run in runs:
+        back = db.get_events(run)
+        assert [e["tick"] for e in back] == list(range(5000))
+        assert {e["event_type"] for e in back} == {run}
