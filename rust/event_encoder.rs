@@ -1,91 +1,210 @@
 //! Encodes a simulator's event dicts into the `simulation_events` layout, and
 //! the `StateRegisterSet` events among them into `agent_state_registers`.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_array::builder::{ArrayBuilder, Float64Builder, Int64Builder, LargeStringBuilder};
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, DictionaryArray, Int32Array, LargeStringArray, RecordBatch};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
-use crate::builders::{finish_batch, ColumnBuilder};
-use crate::column_spec::Kind;
 use crate::errors::EncodeFailure;
-use crate::json_writer::{JsonWriter, KeyCache};
-use crate::values::{describe, extract_f64, extract_i64, IntError};
+use crate::interner::{FastMap, StrInterner};
+use crate::json_writer::{under_key, JsonWriter, KeyCache};
+use crate::values::{describe, exact_int_i64, extract_f64, IntError};
 
-/// Keys that name an event's agent, in order of preference (events.md).
-const AGENT_KEYS: [&str; 4] = ["agent_id", "sender_id", "sender", "agent_a"];
-/// Stored in their own columns, so left out of `details`.
-const COLUMN_KEYS: [&str; 2] = ["event_type", "tick"];
+/// Keys with a column of their own. `event_type` and `tick` are left out of
+/// `details`; the agent keys (in order of preference, events.md) and `tx_id`
+/// fill filter columns and stay in `details` too.
+const SPECIAL_KEYS: [&str; 7] = [
+    "event_type",
+    "tick",
+    "agent_id",
+    "sender_id",
+    "sender",
+    "agent_a",
+    "tx_id",
+];
+const ROLE_EVENT_TYPE: usize = 0;
+const ROLE_TICK: usize = 1;
+const ROLE_FIRST_AGENT: usize = 2;
+const ROLE_AGENT_ID: usize = 2;
+const ROLE_LAST_AGENT: usize = 5;
+const ROLE_TX_ID: usize = 6;
 const REGISTER_EVENT: &str = "StateRegisterSet";
 
-const EVENT_COLUMNS: [(&str, Kind, bool); 8] = [
-    ("simulation_id", Kind::Str, false),
-    ("event_seq", Kind::I64, false),
-    ("tick", Kind::I64, false),
-    ("day", Kind::I64, false),
-    ("event_type", Kind::Str, false),
-    ("agent_id", Kind::Str, true),
-    ("tx_id", Kind::Str, true),
-    ("details", Kind::Json, false),
-];
-
-const REGISTER_COLUMNS: [(&str, Kind, bool); 5] = [
-    ("simulation_id", Kind::Str, false),
-    ("tick", Kind::I64, false),
-    ("agent_id", Kind::Str, false),
-    ("register_key", Kind::Str, false),
-    ("register_value", Kind::F64, false),
-];
-
-fn schema_of(columns: &[(&str, Kind, bool)]) -> SchemaRef {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(name, kind, nullable)| Field::new(*name, kind.data_type(), *nullable))
-        .collect();
-    Arc::new(Schema::new(fields))
+/// The run's id is one value repeated: a dictionary column stores it once.
+fn run_id_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::LargeUtf8))
 }
 
 fn event_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA.get_or_init(|| schema_of(&EVENT_COLUMNS)).clone()
+    SCHEMA
+        .get_or_init(|| {
+            Arc::new(Schema::new(vec![
+                Field::new("simulation_id", run_id_type(), false),
+                Field::new("event_seq", DataType::Int64, false),
+                Field::new("tick", DataType::Int64, false),
+                Field::new("day", DataType::Int64, false),
+                Field::new("event_type", DataType::LargeUtf8, false),
+                Field::new("agent_id", DataType::LargeUtf8, true),
+                Field::new("tx_id", DataType::LargeUtf8, true),
+                Field::new("details", DataType::LargeUtf8, false),
+            ]))
+        })
+        .clone()
 }
 
 fn register_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA.get_or_init(|| schema_of(&REGISTER_COLUMNS)).clone()
+    SCHEMA
+        .get_or_init(|| {
+            Arc::new(Schema::new(vec![
+                Field::new("simulation_id", run_id_type(), false),
+                Field::new("tick", DataType::Int64, false),
+                Field::new("agent_id", DataType::LargeUtf8, false),
+                Field::new("register_key", DataType::LargeUtf8, false),
+                Field::new("register_value", DataType::Float64, false),
+            ]))
+        })
+        .clone()
 }
 
 /// The column names of the two outputs, checked against the models in Python.
 #[pyfunction]
-pub fn event_layouts() -> (Vec<&'static str>, Vec<&'static str>) {
-    (
-        EVENT_COLUMNS.iter().map(|c| c.0).collect(),
-        REGISTER_COLUMNS.iter().map(|c| c.0).collect(),
-    )
+pub fn event_layouts() -> (Vec<String>, Vec<String>) {
+    let names = |schema: SchemaRef| schema.fields().iter().map(|f| f.name().clone()).collect();
+    (names(event_schema()), names(register_schema()))
 }
 
-struct Keys<'py> {
-    event_type: Bound<'py, PyString>,
-    tick: Bound<'py, PyString>,
-    tx_id: Bound<'py, PyString>,
-    agents: Vec<Bound<'py, PyString>>,
-    register_key: Bound<'py, PyString>,
-    new_value: Bound<'py, PyString>,
+fn run_id_column(simulation_id: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
+    let keys = Int32Array::from(vec![0; rows]);
+    let values = Arc::new(LargeStringArray::from(vec![simulation_id]));
+    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+        keys, values,
+    )?))
 }
 
-impl<'py> Keys<'py> {
-    fn new(py: Python<'py>) -> Self {
-        Keys {
-            event_type: PyString::intern(py, "event_type"),
-            tick: PyString::intern(py, "tick"),
-            tx_id: PyString::intern(py, "tx_id"),
-            agents: AGENT_KEYS.iter().map(|k| PyString::intern(py, k)).collect(),
-            register_key: PyString::intern(py, "register_key"),
-            new_value: PyString::intern(py, "new_value"),
+struct EventColumns {
+    seq: Int64Builder,
+    tick: Int64Builder,
+    day: Int64Builder,
+    event_type: LargeStringBuilder,
+    agent: LargeStringBuilder,
+    tx: LargeStringBuilder,
+    // The JSON writer writes straight into the column's buffers.
+    details: Vec<u8>,
+    details_offsets: Vec<i64>,
+}
+
+impl EventColumns {
+    fn with_capacity(rows: usize) -> Self {
+        EventColumns {
+            seq: Int64Builder::with_capacity(rows),
+            tick: Int64Builder::with_capacity(rows),
+            day: Int64Builder::with_capacity(rows),
+            // Generous guesses: reserved pages that are never touched cost
+            // nothing, while a reallocation copies the whole column.
+            event_type: LargeStringBuilder::with_capacity(rows, rows * 24),
+            agent: LargeStringBuilder::with_capacity(rows, rows * 12),
+            tx: LargeStringBuilder::with_capacity(rows, rows * 16),
+            details: Vec::with_capacity(rows * 256),
+            details_offsets: {
+                let mut offsets = Vec::with_capacity(rows + 1);
+                offsets.push(0);
+                offsets
+            },
         }
+    }
+
+    fn finish(mut self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+        let rows = self.seq.len();
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.details_offsets));
+        let values = Buffer::from_vec(self.details);
+        debug_assert!(std::str::from_utf8(values.as_slice()).is_ok());
+        // SAFETY: the JSON writer appends only ASCII (punctuation, escapes,
+        // digits) and whole `&str`s or slices of one cut next to an ASCII byte,
+        // so the buffer is valid UTF-8 and each offset is a char boundary;
+        // offsets start at 0 and never decrease, the last is the buffer length.
+        let details = unsafe { LargeStringArray::new_unchecked(offsets, values, None) };
+        RecordBatch::try_new(
+            event_schema(),
+            vec![
+                run_id_column(simulation_id, rows)?,
+                Arc::new(self.seq.finish()),
+                Arc::new(self.tick.finish()),
+                Arc::new(self.day.finish()),
+                Arc::new(self.event_type.finish()),
+                Arc::new(self.agent.finish()),
+                Arc::new(self.tx.finish()),
+                Arc::new(details),
+            ],
+        )
+    }
+}
+
+/// The last value of each register set in a tick, in first-seen order.
+#[derive(Default)]
+struct Registers<'py> {
+    names: StrInterner<'py>,
+    latest: FastMap<(i64, u32, u32), usize>,
+    rows: Vec<(i64, u32, u32, f64)>,
+}
+
+impl<'py> Registers<'py> {
+    fn set(
+        &mut self,
+        tick: i64,
+        agent: &Bound<'py, PyString>,
+        key: &Bound<'py, PyString>,
+        value: f64,
+    ) {
+        let id = (tick, self.names.id(agent), self.names.id(key));
+        match self.latest.get(&id) {
+            Some(&i) => self.rows[i].3 = value,
+            None => {
+                self.latest.insert(id, self.rows.len());
+                self.rows.push((id.0, id.1, id.2, value));
+            }
+        }
+    }
+}
+
+/// The registers' rows, free of Python objects, to finish without the GIL.
+struct RegisterRows {
+    names: Vec<String>,
+    rows: Vec<(i64, u32, u32, f64)>,
+}
+
+impl RegisterRows {
+    fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+        let rows = self.rows.len();
+        let name = |id: u32| self.names.get(id as usize).map_or("", String::as_str);
+        let mut tick = Int64Builder::with_capacity(rows);
+        let mut agent = LargeStringBuilder::with_capacity(rows, rows * 8);
+        let mut key = LargeStringBuilder::with_capacity(rows, rows * 8);
+        let mut value = Float64Builder::with_capacity(rows);
+        for (t, a, k, v) in &self.rows {
+            tick.append_value(*t);
+            agent.append_value(name(*a));
+            key.append_value(name(*k));
+            value.append_value(*v);
+        }
+        RecordBatch::try_new(
+            register_schema(),
+            vec![
+                run_id_column(simulation_id, rows)?,
+                Arc::new(tick.finish()),
+                Arc::new(agent.finish()),
+                Arc::new(key.finish()),
+                Arc::new(value.finish()),
+            ],
+        )
     }
 }
 
@@ -103,41 +222,159 @@ fn missing(field: &str) -> Failure {
     )
 }
 
-/// The str id under `key`, or None when absent or None; anything else fails.
-fn optional_id<'py>(
-    dict: &Bound<'py, PyDict>,
-    key: &Bound<'py, PyString>,
+/// A str id, or None; anything else fails.
+fn id_value<'py>(
+    value: Bound<'py, PyAny>,
     name: &str,
 ) -> Result<Option<Bound<'py, PyString>>, Failure> {
-    match dict.get_item(key).map_err(|_| missing(name))? {
-        None => Ok(None),
-        Some(v) if v.is_none() => Ok(None),
-        Some(v) => match v.cast_into::<PyString>() {
-            Ok(s) if s.to_str().is_ok() => Ok(Some(s)),
-            Ok(s) => Err(failure(name, "a str encodable as UTF-8", s.as_any())),
-            Err(e) => Err(failure(name, "a str id", &e.into_inner())),
-        },
+    if value.is_none() {
+        return Ok(None);
+    }
+    match value.cast_into::<PyString>() {
+        Ok(s) if s.to_str().is_ok() => Ok(Some(s)),
+        Ok(s) => Err(failure(name, "a str encodable as UTF-8", s.as_any())),
+        Err(e) => Err(failure(name, "a str id", &e.into_inner())),
     }
 }
 
-struct Registers {
-    builders: Vec<ColumnBuilder>,
-    // (tick, agent, key) -> value, in first-seen order; the last set wins.
-    latest: HashMap<(i64, String, String), usize>,
-    rows: Vec<(i64, String, String, f64)>,
+/// A str already checked to be UTF-8 by `id_value`.
+fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
+    s.to_str().unwrap_or_default()
 }
 
-impl Registers {
-    fn set(&mut self, tick: i64, agent: &str, key: &str, value: f64) {
-        let id = (tick, agent.to_owned(), key.to_owned());
-        match self.latest.get(&id) {
-            Some(&i) => self.rows[i].3 = value,
-            None => {
-                self.latest.insert(id, self.rows.len());
-                self.rows
-                    .push((tick, agent.to_owned(), key.to_owned(), value));
+struct Encoder<'py, 'a> {
+    ticks_per_day: i64,
+    columns: EventColumns,
+    registers: Registers<'py>,
+    keys: KeyCache<'py>,
+    register_key: &'a Bound<'py, PyString>,
+    new_value: &'a Bound<'py, PyString>,
+}
+
+impl<'py> Encoder<'py, '_> {
+    /// Encodes one event in a single pass over its items.
+    fn encode(&mut self, item: &Bound<'py, PyAny>, seq: i64) -> Result<(), Failure> {
+        let Ok(dict) = item.cast::<PyDict>() else {
+            return Err(failure("<event>", "a dict", item));
+        };
+        let mut event_type = None;
+        let mut tick = None;
+        let mut agent: Option<(usize, Bound<'py, PyString>)> = None;
+        let mut tx = None;
+        let out = &mut self.columns.details;
+        let start = out.len();
+        out.push(b'{');
+        let mut first = true;
+        for (key, value) in dict.iter() {
+            let Ok(key) = key.cast_into::<PyString>() else {
+                return Err(failure("<event>", "str keys", item));
+            };
+            let Some(index) = self.keys.lookup(&key) else {
+                return Err(failure("<event>", "keys encodable as UTF-8", key.as_any()));
+            };
+            let info = self.keys.get(index);
+            let (money, role) = (info.money, info.role);
+            match role {
+                Some(ROLE_EVENT_TYPE) => {
+                    event_type = Some(value);
+                    continue;
+                }
+                Some(ROLE_TICK) => {
+                    tick = Some(value);
+                    continue;
+                }
+                Some(role @ ROLE_FIRST_AGENT..=ROLE_LAST_AGENT) => {
+                    let name = SPECIAL_KEYS[role];
+                    if let Some(id) = id_value(value.clone(), name)? {
+                        if agent.as_ref().is_none_or(|(best, _)| role < *best) {
+                            agent = Some((role, id));
+                        }
+                    }
+                }
+                Some(ROLE_TX_ID) => tx = id_value(value.clone(), "tx_id")?,
+                _ => {}
             }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&self.keys.get(index).encoded);
+            JsonWriter {
+                out,
+                keys: &mut self.keys,
+            }
+            .write_value(&value, money, 1)
+            .map_err(|f| {
+                let located = under_key(key.to_str().unwrap_or("?"))(f);
+                let field = located.path.trim_start_matches('.').to_owned();
+                (field, located.expected, located.found)
+            })?;
         }
+        out.push(b'}');
+
+        let event_type = event_type.ok_or_else(|| missing("event_type"))?;
+        let Ok(event_type) = event_type.cast_into::<PyString>() else {
+            let found = dict.get_item("event_type").ok().flatten();
+            return Err(found.map_or_else(
+                || missing("event_type"),
+                |v| failure("event_type", "a str", &v),
+            ));
+        };
+        let event_type_str = event_type.to_str().map_err(|_| {
+            failure(
+                "event_type",
+                "a str encodable as UTF-8",
+                event_type.as_any(),
+            )
+        })?;
+        let tick_obj = tick.ok_or_else(|| missing("tick"))?;
+        let tick = match exact_int_i64(&tick_obj) {
+            Ok(t) if t >= 0 => t,
+            Ok(_) => return Err(failure("tick", "an int >= 0", &tick_obj)),
+            Err(IntError::OutOfRange) => {
+                return Err(failure("tick", "an int within i64", &tick_obj))
+            }
+            Err(IntError::NotInt) => return Err(failure("tick", "an int", &tick_obj)),
+        };
+        if event_type_str == REGISTER_EVENT {
+            self.register(dict, tick, &agent)?;
+        }
+        let c = &mut self.columns;
+        debug_assert!(c.details.len() > start);
+        let end = i64::try_from(c.details.len()).unwrap_or(i64::MAX);
+        c.details_offsets.push(end);
+        c.seq.append_value(seq);
+        c.tick.append_value(tick);
+        c.day.append_value(tick / self.ticks_per_day);
+        c.event_type.append_value(event_type_str);
+        c.agent
+            .append_option(agent.as_ref().map(|(_, a)| to_str(a)));
+        c.tx.append_option(tx.as_ref().map(to_str));
+        Ok(())
+    }
+
+    /// Records a `StateRegisterSet`; it belongs to the agent named `agent_id`.
+    fn register(
+        &mut self,
+        dict: &Bound<'py, PyDict>,
+        tick: i64,
+        agent: &Option<(usize, Bound<'py, PyString>)>,
+    ) -> Result<(), Failure> {
+        let Some((ROLE_AGENT_ID, agent_id)) = agent else {
+            return Err(missing("agent_id"));
+        };
+        let key = dict
+            .get_item(self.register_key)
+            .map_err(|_| missing("register_key"))?
+            .ok_or_else(|| missing("register_key"))?;
+        let key = id_value(key, "register_key")?.ok_or_else(|| missing("register_key"))?;
+        let value = dict
+            .get_item(self.new_value)
+            .map_err(|_| missing("new_value"))?
+            .ok_or_else(|| missing("new_value"))?;
+        let value = extract_f64(&value).map_err(|e| failure("new_value", e, &value))?;
+        self.registers.set(tick, agent_id, &key, value);
+        Ok(())
     }
 }
 
@@ -162,188 +399,51 @@ pub fn encode_events(
             "ticks_per_day must be > 0 and first_seq >= 0",
         ));
     }
-    let capacity = events.len().unwrap_or(0);
-    let mut builders: Vec<ColumnBuilder> = EVENT_COLUMNS
-        .iter()
-        .map(|c| ColumnBuilder::new(c.1, capacity))
-        .collect();
-    let mut registers = Registers {
-        builders: REGISTER_COLUMNS
-            .iter()
-            .map(|c| ColumnBuilder::new(c.1, 0))
-            .collect(),
-        latest: HashMap::new(),
-        rows: Vec::new(),
+    let register_key = PyString::intern(py, "register_key");
+    let new_value = PyString::intern(py, "new_value");
+    let mut encoder = Encoder {
+        ticks_per_day,
+        columns: EventColumns::with_capacity(events.len().unwrap_or(0)),
+        registers: Registers::default(),
+        keys: KeyCache::new(&SPECIAL_KEYS),
+        register_key: &register_key,
+        new_value: &new_value,
     };
-    let keys = Keys::new(py);
-    let mut scratch = Vec::with_capacity(256);
-    let mut key_cache = KeyCache::new(&COLUMN_KEYS);
     for (row, item) in events.try_iter()?.enumerate() {
-        let count = i64::try_from(row).unwrap_or(i64::MAX);
         let item = item?;
-        let seq = first_seq
-            .checked_add(count)
+        let seq = i64::try_from(row)
+            .ok()
+            .and_then(|r| first_seq.checked_add(r))
             .ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("event_seq beyond i64"))?;
-        encode_one(
-            &item,
-            &keys,
-            simulation_id,
-            seq,
-            ticks_per_day,
-            &mut builders,
-            &mut registers,
-            &mut scratch,
-            &mut key_cache,
-        )
-        .map_err(|(field, expected, found)| {
-            EncodeFailure {
-                row: row_offset.saturating_add(row),
-                field,
-                expected,
-                found,
-            }
-            .into_pyerr(py)
-        })?;
+        encoder
+            .encode(&item, seq)
+            .map_err(|(field, expected, found)| {
+                EncodeFailure {
+                    row: row_offset.saturating_add(row),
+                    field,
+                    expected,
+                    found,
+                }
+                .into_pyerr(py)
+            })?;
     }
+    let Encoder {
+        columns, registers, ..
+    } = encoder;
+    let registers = RegisterRows {
+        names: registers.names.into_texts(),
+        rows: registers.rows,
+    };
     let (events_batch, registers_batch) = py
         .detach(|| {
-            for (tick, agent, key, value) in &registers.rows {
-                append(
-                    &mut registers.builders,
-                    simulation_id,
-                    *tick,
-                    agent,
-                    key,
-                    *value,
-                );
-            }
-            let events_batch = finish_batch(event_schema(), &mut builders)?;
-            let registers_batch = finish_batch(register_schema(), &mut registers.builders)?;
-            Ok::<_, arrow_schema::ArrowError>((events_batch, registers_batch))
+            Ok::<_, ArrowError>((
+                columns.finish(simulation_id)?,
+                registers.finish(simulation_id)?,
+            ))
         })
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     Ok((
         ArrowBatch::new(event_schema(), vec![events_batch]),
         ArrowBatch::new(register_schema(), vec![registers_batch]),
     ))
-}
-
-fn append(
-    builders: &mut [ColumnBuilder],
-    sim: &str,
-    tick: i64,
-    agent: &str,
-    key: &str,
-    value: f64,
-) {
-    if let [ColumnBuilder::Str(s), ColumnBuilder::I64(t), ColumnBuilder::Str(a), ColumnBuilder::Str(k), ColumnBuilder::F64(v)] =
-        builders
-    {
-        s.append_value(sim);
-        t.append_value(tick);
-        a.append_value(agent);
-        k.append_value(key);
-        v.append_value(value);
-    }
-}
-
-/// A str already checked to be UTF-8 by `optional_id`.
-fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
-    s.to_str().unwrap_or_default()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn encode_one<'py>(
-    item: &Bound<'py, PyAny>,
-    keys: &Keys<'py>,
-    simulation_id: &str,
-    seq: i64,
-    ticks_per_day: i64,
-    builders: &mut [ColumnBuilder],
-    registers: &mut Registers,
-    scratch: &mut Vec<u8>,
-    key_cache: &mut KeyCache<'py>,
-) -> Result<(), Failure> {
-    let Ok(dict) = item.cast::<PyDict>() else {
-        return Err(failure("<event>", "a dict", item));
-    };
-    let event_type = dict
-        .get_item(&keys.event_type)
-        .map_err(|_| missing("event_type"))?
-        .ok_or_else(|| missing("event_type"))?;
-    let event_type = event_type
-        .cast_into::<PyString>()
-        .map_err(|e| failure("event_type", "a str", &e.into_inner()))?;
-    let event_type_str = event_type.to_str().map_err(|_| {
-        failure(
-            "event_type",
-            "a str encodable as UTF-8",
-            event_type.as_any(),
-        )
-    })?;
-    let tick_obj = dict
-        .get_item(&keys.tick)
-        .map_err(|_| missing("tick"))?
-        .ok_or_else(|| missing("tick"))?;
-    let tick = match extract_i64(&tick_obj) {
-        Ok(t) if t >= 0 => t,
-        Ok(_) => return Err(failure("tick", "an int >= 0", &tick_obj)),
-        Err(IntError::OutOfRange) => return Err(failure("tick", "an int within i64", &tick_obj)),
-        Err(IntError::NotInt) => return Err(failure("tick", "an int", &tick_obj)),
-    };
-
-    let mut agent = None;
-    for (i, key) in keys.agents.iter().enumerate() {
-        if let Some(found) = optional_id(dict, key, AGENT_KEYS[i])? {
-            agent = Some((i, found));
-            break;
-        }
-    }
-    let tx_id = optional_id(dict, &keys.tx_id, "tx_id")?;
-
-    scratch.clear();
-    JsonWriter {
-        out: scratch,
-        keys: key_cache,
-    }
-    .write_object(dict)
-    .map_err(|f| {
-        let field = f.path.trim_start_matches('.').to_owned();
-        let field = if field.is_empty() {
-            "<event>".to_owned()
-        } else {
-            field
-        };
-        (field, f.expected, f.found)
-    })?;
-    let details = std::str::from_utf8(scratch).map_err(|_| failure("details", "UTF-8", item))?;
-
-    if event_type_str == REGISTER_EVENT {
-        // A register belongs to the agent named by `agent_id` itself.
-        let Some((0, agent_id)) = &agent else {
-            return Err(missing("agent_id"));
-        };
-        let register_key = optional_id(dict, &keys.register_key, "register_key")?
-            .ok_or_else(|| missing("register_key"))?;
-        let value_obj = dict
-            .get_item(&keys.new_value)
-            .map_err(|_| missing("new_value"))?
-            .ok_or_else(|| missing("new_value"))?;
-        let value = extract_f64(&value_obj).map_err(|e| failure("new_value", e, &value_obj))?;
-        registers.set(tick, to_str(agent_id), to_str(&register_key), value);
-    }
-
-    if let [ColumnBuilder::Str(sim), ColumnBuilder::I64(seq_b), ColumnBuilder::I64(tick_b), ColumnBuilder::I64(day_b), ColumnBuilder::Str(type_b), ColumnBuilder::Str(agent_b), ColumnBuilder::Str(tx_b), ColumnBuilder::Str(details_b)] =
-        builders
-    {
-        sim.append_value(simulation_id);
-        seq_b.append_value(seq);
-        tick_b.append_value(tick);
-        day_b.append_value(tick / ticks_per_day);
-        type_b.append_value(event_type_str);
-        agent_b.append_option(agent.as_ref().map(|(_, a)| to_str(a)));
-        tx_b.append_option(tx_id.as_ref().map(to_str));
-        details_b.append_value(details);
-    }
-    Ok(())
 }

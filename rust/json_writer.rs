@@ -2,13 +2,11 @@
 //! i64, floats in shortest round-trip form, and money-named keys held to int
 //! cents (INV-1). Anything JSON cannot carry back unchanged is refused.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
-use crate::values::{describe, extract_i64, IntError};
+use crate::interner::FastMap;
+use crate::values::{describe, exact_int_i64, IntError};
 
 /// Nesting deeper than this is refused rather than risking the stack.
 pub const MAX_DEPTH: usize = 128;
@@ -31,70 +29,83 @@ pub fn is_money_key(key: &str) -> bool {
 }
 
 /// What the writer needs to know of a dict key, worked out once per key object.
-struct KeyInfo {
-    money: bool,
-    skipped: bool,
+pub struct KeyInfo {
+    pub money: bool,
+    /// Index of the key in the cache's `special` list, if it is one.
+    pub role: Option<usize>,
     /// The key as JSON followed by ':', ready to copy.
-    encoded: Box<[u8]>,
+    pub encoded: Box<[u8]>,
 }
+
+const RECENT_SLOTS: usize = 256;
+const KEY_CACHE_LIMIT: usize = 4096;
 
 /// Classifies dict keys by object identity. A simulator builds its dicts from
 /// the same few key objects, so this replaces string work per key with a
-/// pointer lookup. Each cached key is held by a strong reference, so its
-/// address cannot be reused by another string while the cache lives.
+/// pointer compare (a direct-mapped slot) or a hash lookup. Each cached key
+/// is held by a strong reference, so its address cannot be reused by another
+/// string while the cache lives.
 pub struct KeyCache<'py> {
-    skip: &'static [&'static str],
-    known: HashMap<usize, (Bound<'py, PyString>, KeyInfo), BuildHasherDefault<PointerHasher>>,
+    special: &'static [&'static str],
+    entries: Vec<(Bound<'py, PyString>, KeyInfo)>,
+    by_address: FastMap<usize, u32>,
+    recent: Box<[(usize, u32); RECENT_SLOTS]>,
 }
-
-const KEY_CACHE_LIMIT: usize = 4096;
 
 impl<'py> KeyCache<'py> {
-    /// `skip`: top-level keys left out of the object (stored as columns).
-    pub fn new(skip: &'static [&'static str]) -> Self {
+    /// `special`: keys the caller treats apart (their index is the key's role).
+    pub fn new(special: &'static [&'static str]) -> Self {
         KeyCache {
-            skip,
-            known: HashMap::default(),
+            special,
+            entries: Vec::new(),
+            by_address: FastMap::default(),
+            recent: Box::new([(0, 0); RECENT_SLOTS]),
         }
     }
 
-    /// The key's info, or None when the key is no UTF-8 str.
-    fn info(&mut self, key: &Bound<'py, PyString>) -> Option<&KeyInfo> {
-        let id = key.as_ptr() as usize;
-        if !self.known.contains_key(&id) {
-            if self.known.len() >= KEY_CACHE_LIMIT {
-                self.known.clear();
-            }
-            let text = key.to_str().ok()?;
-            let mut encoded = Vec::with_capacity(text.len() + 3);
-            write_str(&mut encoded, text);
-            encoded.push(b':');
-            let info = KeyInfo {
-                money: is_money_key(text),
-                skipped: self.skip.contains(&text),
-                encoded: encoded.into_boxed_slice(),
-            };
-            self.known.insert(id, (key.clone(), info));
+    /// The index of the key's info, or None when the key is no UTF-8 str.
+    #[inline]
+    pub fn lookup(&mut self, key: &Bound<'py, PyString>) -> Option<u32> {
+        let address = key.as_ptr() as usize;
+        let slot = (address >> 4) % RECENT_SLOTS;
+        let (seen, index) = self.recent[slot];
+        if seen == address {
+            return Some(index);
         }
-        self.known.get(&id).map(|(_, info)| info)
+        let index = match self.by_address.get(&address) {
+            Some(&index) => index,
+            None => self.insert(key)?,
+        };
+        self.recent[slot] = (address, index);
+        Some(index)
     }
-}
 
-/// Object addresses are already well spread; drop the alignment bits.
-#[derive(Default)]
-pub struct PointerHasher(u64);
-
-impl Hasher for PointerHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+    #[cold]
+    fn insert(&mut self, key: &Bound<'py, PyString>) -> Option<u32> {
+        if self.entries.len() >= KEY_CACHE_LIMIT {
+            // Unbounded distinct keys: start over rather than grow forever.
+            self.entries.clear();
+            self.by_address.clear();
+            self.recent.fill((0, 0));
         }
+        let text = key.to_str().ok()?;
+        let mut encoded = Vec::with_capacity(text.len() + 3);
+        write_str(&mut encoded, text);
+        encoded.push(b':');
+        let info = KeyInfo {
+            money: is_money_key(text),
+            role: self.special.iter().position(|s| *s == text),
+            encoded: encoded.into_boxed_slice(),
+        };
+        let index = u32::try_from(self.entries.len()).ok()?;
+        self.entries.push((key.clone(), info));
+        self.by_address.insert(key.as_ptr() as usize, index);
+        Some(index)
     }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+
+    #[inline]
+    pub fn get(&self, index: u32) -> &KeyInfo {
+        &self.entries[index as usize].1
     }
 }
 
@@ -118,7 +129,7 @@ fn fail(expected: &'static str, value: &Bound<'_, PyAny>) -> JsonFailure {
 
 /// Prefixes the failure's path with the key or index it was found under; the
 /// path is built only while a failure unwinds, never on the hot path.
-fn under_key(key: &str) -> impl FnOnce(JsonFailure) -> JsonFailure + '_ {
+pub fn under_key(key: &str) -> impl FnOnce(JsonFailure) -> JsonFailure + '_ {
     move |mut failure| {
         failure.path = format!(".{key}{}", failure.path);
         failure
@@ -132,12 +143,28 @@ fn under_index(index: usize) -> impl FnOnce(JsonFailure) -> JsonFailure {
     }
 }
 
+/// Bytes that JSON strings must escape: controls, '"' and '\\'.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = true;
+        i += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[b as usize] {
+            continue;
+        }
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -185,13 +212,7 @@ impl<'py> JsonWriter<'_, 'py> {
             .map_err(under_key(key))
     }
 
-    /// Writes the items of a dict as a JSON object, leaving out the cache's
-    /// `skip` keys.
-    pub fn write_object(&mut self, dict: &Bound<'py, PyDict>) -> JsonResult {
-        self.write_dict(dict, true, 0)
-    }
-
-    fn write_dict(&mut self, dict: &Bound<'py, PyDict>, top: bool, depth: usize) -> JsonResult {
+    fn write_dict(&mut self, dict: &Bound<'py, PyDict>, depth: usize) -> JsonResult {
         if depth >= MAX_DEPTH {
             return Err(fail("nesting at most 128 deep", dict.as_any()));
         }
@@ -201,17 +222,15 @@ impl<'py> JsonWriter<'_, 'py> {
             let Ok(key) = key.cast_into::<PyString>() else {
                 return Err(fail("str keys", dict.as_any()));
             };
-            let Some(info) = self.keys.info(&key) else {
+            let Some(index) = self.keys.lookup(&key) else {
                 return Err(fail("keys encodable as UTF-8", key.as_any()));
             };
-            if top && info.skipped {
-                continue;
-            }
-            let money = info.money;
             if !first {
                 self.out.push(b',');
             }
             first = false;
+            let info = self.keys.get(index);
+            let money = info.money;
             self.out.extend_from_slice(&info.encoded);
             if let Err(failure) = self.write_value(&value, money, depth + 1) {
                 let name = key.to_str().unwrap_or("?");
@@ -238,7 +257,13 @@ impl<'py> JsonWriter<'_, 'py> {
         Ok(())
     }
 
-    fn write_value(&mut self, value: &Bound<'py, PyAny>, money: bool, depth: usize) -> JsonResult {
+    /// Writes one value; `money` holds it to int cents, `depth` bounds nesting.
+    pub fn write_value(
+        &mut self,
+        value: &Bound<'py, PyAny>,
+        money: bool,
+        depth: usize,
+    ) -> JsonResult {
         // Exact types first, by type pointer; subclasses take the cold path.
         if let Ok(s) = value.cast_exact::<PyString>() {
             if money {
@@ -263,7 +288,7 @@ impl<'py> JsonWriter<'_, 'py> {
         } else if let Ok(list) = value.cast_exact::<PyList>() {
             self.write_list(list, money, depth)?;
         } else if let Ok(dict) = value.cast::<PyDict>() {
-            self.write_dict(dict, false, depth)?;
+            self.write_dict(dict, depth)?;
         } else {
             self.write_subclass(value, money)?;
         }
@@ -283,7 +308,7 @@ impl<'py> JsonWriter<'_, 'py> {
     }
 
     fn write_int(&mut self, value: &Bound<'_, PyAny>) -> JsonResult {
-        match extract_i64(value) {
+        match exact_int_i64(value) {
             Ok(n) => {
                 write_i64(self.out, n);
                 Ok(())

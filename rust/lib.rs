@@ -11,6 +11,7 @@ mod builders;
 mod column_spec;
 mod errors;
 mod event_encoder;
+mod interner;
 mod json_writer;
 mod row_encoder;
 mod values;

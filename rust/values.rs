@@ -47,6 +47,23 @@ pub fn extract_i64(value: &Bound<'_, PyAny>) -> Result<i64, IntError> {
     })
 }
 
+/// The value of an object known to be an exact `int`, without re-checking its
+/// type (the hot path of the encoders); other objects take `extract_i64`.
+pub fn exact_int_i64(value: &Bound<'_, PyAny>) -> Result<i64, IntError> {
+    if !value.is_exact_instance_of::<PyInt>() {
+        return extract_i64(value);
+    }
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: `value` is a live exact int, for which this call cannot fail
+    // other than by overflow, which it reports in `overflow` without raising.
+    let n = unsafe { pyo3::ffi::PyLong_AsLongLongAndOverflow(value.as_ptr(), &mut overflow) };
+    if overflow != 0 {
+        Err(IntError::OutOfRange)
+    } else {
+        Ok(n)
+    }
+}
+
 /// A str (or str subclass, such as a StrEnum member) as UTF-8.
 pub fn extract_str<'a>(value: &'a Bound<'_, PyAny>) -> Result<&'a str, &'static str> {
     let Ok(s) = value.cast::<PyString>() else {

@@ -28,7 +28,7 @@ Event = Mapping[str, Any]
 
 #: Rows per encoded batch: large enough that DuckDB's per-statement cost
 #: (about 1 ms) is noise, small enough to overlap encoding with ingestion.
-DEFAULT_BATCH_SIZE = 100_000
+DEFAULT_BATCH_SIZE = 2 * 122_880
 
 _REGISTER_KEY = AgentStateRegisterRecord.key_columns
 
