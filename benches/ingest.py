@@ -33,6 +33,7 @@ import pyarrow as pa
 from simcash_db import DatabaseManager, SimulationRunRecord
 from simcash_db._native import encode_events
 from simcash_db.workload import catalog_events
+from simcash_db.writers import DEFAULT_BATCH_SIZE
 
 SIM = "bench-run"
 TICKS_PER_DAY = 100
@@ -117,7 +118,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=20_000, help="rows for (d)")
     parser.add_argument("--stream-events", type=int, default=10_000_000)
-    parser.add_argument("--batch-size", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--stream-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -15,7 +15,7 @@ use crate::arrow_export::ArrowBatch;
 use crate::errors::EncodeFailure;
 use crate::interner::{FastMap, StrInterner};
 use crate::json_writer::{under_key, JsonWriter, KeyCache};
-use crate::values::{describe, exact_int_i64, extract_f64, IntError};
+use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
 
 /// Keys with a column of their own. `event_type` and `tick` are left out of
 /// `details`; the agent keys (in order of preference, events.md) and `tx_id`
@@ -410,6 +410,9 @@ pub fn encode_events(
         new_value: &new_value,
     };
     for (row, item) in events.try_iter()?.enumerate() {
+        if row % YIELD_EVERY == YIELD_EVERY - 1 {
+            yield_gil(py);
+        }
         let item = item?;
         let seq = i64::try_from(row)
             .ok()

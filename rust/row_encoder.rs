@@ -9,7 +9,9 @@ use crate::builders::{finish_batch, ColumnBuilder};
 use crate::column_spec::{ColumnDef, Kind, TableSpec};
 use crate::errors::EncodeFailure;
 use crate::json_writer::{JsonWriter, KeyCache};
-use crate::values::{describe, extract_f64, extract_i64, extract_str, IntError};
+use crate::values::{
+    describe, extract_f64, extract_i64, extract_str, yield_gil, IntError, YIELD_EVERY,
+};
 
 type Failure = (&'static str, String);
 
@@ -137,6 +139,9 @@ pub fn encode_rows(
     };
 
     for (row, item) in rows.try_iter()?.enumerate() {
+        if row % YIELD_EVERY == YIELD_EVERY - 1 {
+            yield_gil(py);
+        }
         let item = item?;
         let Ok(dict) = item.cast::<PyDict>() else {
             return Err(fail(row, "<row>", failure("a dict", &item)));

@@ -6,6 +6,19 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
 const REPR_LIMIT: usize = 60;
 
+/// Rows between two brief releases of the GIL while encoding.
+pub const YIELD_EVERY: usize = 4096;
+
+/// Lets other Python threads run for a moment. Native code that holds the GIL
+/// never reaches the interpreter's switch checks, so without this a thread
+/// waiting to start a DuckDB append (which then runs without the GIL) would
+/// wait for the whole batch to be encoded, and the two would never overlap.
+pub fn yield_gil(py: Python<'_>) {
+    // Releasing and at once re-taking the GIL rarely lets a waiting thread in:
+    // give the OS a moment to run it while the GIL is free.
+    py.detach(std::thread::yield_now);
+}
+
 /// A short repr of `value` with its type, for error messages (cold path).
 pub fn describe(value: &Bound<'_, PyAny>) -> String {
     let type_name = value

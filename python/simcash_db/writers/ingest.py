@@ -8,6 +8,7 @@ they would have: every row's run exists and no key is stored twice.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import duckdb
 
@@ -34,10 +35,22 @@ class registered:
         self.cursor.unregister(self.name)
 
 
-def append(cursor: duckdb.DuckDBPyConnection, table: str, view: str, columns: list[str]) -> None:
-    """INSERT the registered ``view`` into ``table`` (other columns take their defaults)."""
+def append(
+    cursor: duckdb.DuckDBPyConnection,
+    table: str,
+    view: str,
+    columns: list[str],
+    started: Callable[[], None] | None = None,
+) -> None:
+    """INSERT the registered ``view`` into ``table`` (other columns take their defaults).
+
+    ``started`` is called right before DuckDB starts (see ``IngestPipeline``).
+    """
     names = ", ".join(columns)
-    cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")
+    sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}"
+    if started is not None:
+        started()
+    cursor.execute(sql)
 
 
 def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:

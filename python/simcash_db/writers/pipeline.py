@@ -1,0 +1,58 @@
+"""One ingest thread that appends a batch while the caller encodes the next.
+
+The encoders hold the GIL; DuckDB's ``execute`` releases it while it works.
+For the two to overlap, the append must get into ``execute`` *before* the
+next encode takes the GIL, so the caller waits for that moment (a few
+microseconds) instead of racing for the GIL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Called by the append right before it enters DuckDB's long ``execute``.
+Started = Callable[[], None]
+
+
+class IngestPipeline:
+    """Runs appends one at a time on a worker thread, overlapping the caller."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._pending: Future[object] | None = None
+
+    def submit(self, append: Callable[[Started], T]) -> Future[T]:
+        """Start ``append(started)`` once the previous append is done.
+
+        Returns when ``append`` has called ``started()`` (or finished), so the
+        caller's next GIL-holding encode cannot delay the append's start.
+        """
+        self.wait()
+        entered = threading.Event()
+        future: Future[T] = self._executor.submit(append, entered.set)
+        future.add_done_callback(lambda _: entered.set())
+        entered.wait()
+        self._pending = future  # type: ignore[assignment]
+        return future
+
+    def wait(self) -> object:
+        """Wait for the append in flight, if any; re-raise what it raised."""
+        pending, self._pending = self._pending, None
+        return None if pending is None else pending.result()
+
+    def abandon(self) -> None:
+        """Wait for the append in flight, ignoring its outcome (a failure is being handled)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            # The failure being handled is the one to report, not this one.
+            with contextlib.suppress(BaseException):
+                pending.result()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
