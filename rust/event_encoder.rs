@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
+use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
 use crate::interner::{FastMap, StrInterner};
 use crate::json_writer::{under_key, JsonWriter, KeyCache};
@@ -265,51 +266,49 @@ impl<'py> Encoder<'py, '_> {
         let start = out.len();
         out.push(b'{');
         let mut first = true;
-        for (key, value) in dict.iter() {
-            let Ok(key) = key.cast_into::<PyString>() else {
+        let keys = &mut self.keys;
+        for_each_item(dict, |key, value| {
+            let Ok(key) = key.cast::<PyString>() else {
                 return Err(failure("<event>", "str keys", item));
             };
-            let Some(index) = self.keys.lookup(&key) else {
+            let Some(index) = keys.lookup(&key) else {
                 return Err(failure("<event>", "keys encodable as UTF-8", key.as_any()));
             };
-            let info = self.keys.get(index);
+            let info = keys.get(index);
             let (money, role) = (info.money, info.role);
             match role {
                 Some(ROLE_EVENT_TYPE) => {
-                    event_type = Some(value);
-                    continue;
+                    event_type = Some(value.to_owned());
+                    return Ok(());
                 }
                 Some(ROLE_TICK) => {
-                    tick = Some(value);
-                    continue;
+                    tick = Some(value.to_owned());
+                    return Ok(());
                 }
                 Some(role @ ROLE_FIRST_AGENT..=ROLE_LAST_AGENT) => {
                     let name = SPECIAL_KEYS[role];
-                    if let Some(id) = id_value(value.clone(), name)? {
+                    if let Some(id) = id_value(value.to_owned(), name)? {
                         if agent.as_ref().is_none_or(|(best, _)| role < *best) {
                             agent = Some((role, id));
                         }
                     }
                 }
-                Some(ROLE_TX_ID) => tx = id_value(value.clone(), "tx_id")?,
+                Some(ROLE_TX_ID) => tx = id_value(value.to_owned(), "tx_id")?,
                 _ => {}
             }
             if !first {
                 out.push(b',');
             }
             first = false;
-            out.extend_from_slice(&self.keys.get(index).encoded);
-            JsonWriter {
-                out,
-                keys: &mut self.keys,
-            }
-            .write_value(&value, money, 1)
-            .map_err(|f| {
-                let located = under_key(key.to_str().unwrap_or("?"))(f);
-                let field = located.path.trim_start_matches('.').to_owned();
-                (field, located.expected, located.found)
-            })?;
-        }
+            out.extend_from_slice(&keys.get(index).encoded);
+            JsonWriter { out, keys }
+                .write_value(&value, money, 1)
+                .map_err(|f| {
+                    let located = under_key(key.to_str().unwrap_or("?"))(f);
+                    let field = located.path.trim_start_matches('.').to_owned();
+                    (field, located.expected, located.found)
+                })
+        })?;
         out.push(b'}');
 
         let event_type = event_type.ok_or_else(|| missing("event_type"))?;

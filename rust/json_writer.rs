@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
+use crate::dict_items::for_each_item;
 use crate::interner::FastMap;
 use crate::values::{describe, exact_int_i64, IntError};
 
@@ -218,8 +219,8 @@ impl<'py> JsonWriter<'_, 'py> {
         }
         self.out.push(b'{');
         let mut first = true;
-        for (key, value) in dict.iter() {
-            let Ok(key) = key.cast_into::<PyString>() else {
+        for_each_item(dict, |key, value| {
+            let Ok(key) = key.cast::<PyString>() else {
                 return Err(fail("str keys", dict.as_any()));
             };
             let Some(index) = self.keys.lookup(&key) else {
@@ -232,11 +233,9 @@ impl<'py> JsonWriter<'_, 'py> {
             let info = self.keys.get(index);
             let money = info.money;
             self.out.extend_from_slice(&info.encoded);
-            if let Err(failure) = self.write_value(&value, money, depth + 1) {
-                let name = key.to_str().unwrap_or("?");
-                return Err(under_key(name)(failure));
-            }
-        }
+            self.write_value(&value, money, depth + 1)
+                .map_err(|failure| under_key(key.to_str().unwrap_or("?"))(failure))
+        })?;
         self.out.push(b'}');
         Ok(())
     }

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod arrow_export;
 mod builders;
 mod column_spec;
+mod dict_items;
 mod errors;
 mod event_encoder;
 mod interner;
