@@ -3,14 +3,16 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench demo clean
+.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-pytest clean
 
 help:
+	@echo "demo       build, then create $(DB) and print its tables"
 	@echo "build-dev  install the package (Rust extension, release build) with all extras into $(VENV)"
 	@echo "lint       ruff, mypy --strict, stubtest, cargo fmt --check, cargo clippy -D warnings"
 	@echo "test       build-dev, then pytest and cargo test"
 	@echo "test-slow  the long variants (hypothesis 'slow' profile, marker 'slow')"
 	@echo "bench      print the ingest ratio table (benches/ingest.py)"
+	@echo "bench-pytest  the pytest-benchmark groups (encode, ingest)"
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -48,8 +50,17 @@ test-rust:
 test-slow: build-dev
 	HYPOTHESIS_PROFILE=slow $(PY) -m pytest -m slow --override-ini addopts=-ra
 
+DB ?= simulation_data.duckdb
+
+# The main job: create (or check) the database and show what it holds.
+demo: build-dev
+	$(BIN)/simcash-db --db $(DB) init
+
 bench: build-dev
 	$(PY) benches/ingest.py
+
+bench-pytest: build-dev
+	$(PY) -m pytest benches --benchmark-enable --benchmark-only -p no:randomly
 
 clean:
 	rm -rf $(VENV) target dist .pytest_cache .mypy_cache .ruff_cache

@@ -45,8 +45,14 @@ def fresh_db(directory: Path, name: str) -> DatabaseManager:
     db.setup()
     db.save_simulation_run(
         SimulationRunRecord(
-            simulation_id=SIM, config_name="bench", config_hash="-", start_time=datetime(2026, 1, 1),
-            ticks_per_day=TICKS_PER_DAY, num_days=1, rng_seed=1, status="running",
+            simulation_id=SIM,
+            config_name="bench",
+            config_hash="-",
+            start_time=datetime(2026, 1, 1),
+            ticks_per_day=TICKS_PER_DAY,
+            num_days=1,
+            rng_seed=1,
+            status="running",
         )
     )
     return db
@@ -55,8 +61,17 @@ def fresh_db(directory: Path, name: str) -> DatabaseManager:
 def python_columns(events: list[dict[str, Any]]) -> pa.Table:
     """(c)'s encoder: what a careful pure-Python writer does (and it checks nothing)."""
     columns: dict[str, list[Any]] = {
-        name: [] for name in
-        ("simulation_id", "event_seq", "tick", "day", "event_type", "agent_id", "tx_id", "details")
+        name: []
+        for name in (
+            "simulation_id",
+            "event_seq",
+            "tick",
+            "day",
+            "event_type",
+            "agent_id",
+            "tx_id",
+            "details",
+        )
     }
     dumps = json.dumps
     for seq, event in enumerate(events):
@@ -69,8 +84,10 @@ def python_columns(events: list[dict[str, Any]]) -> pa.Table:
         columns["agent_id"].append(next((event[k] for k in AGENT_KEYS if k in event), None))
         columns["tx_id"].append(event.get("tx_id"))
         columns["details"].append(
-            dumps({k: v for k, v in event.items() if k != "event_type" and k != "tick"},
-                  separators=(",", ":"))
+            dumps(
+                {k: v for k, v in event.items() if k != "event_type" and k != "tick"},
+                separators=(",", ":"),
+            )
         )
     return pa.table(columns)
 
@@ -108,7 +125,9 @@ def stream_child(count: int, batch_size: int) -> None:
 def stream_peak(count: int, batch_size: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--stream-child", str(count), "--batch-size", str(batch_size)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -161,8 +180,14 @@ def main() -> None:
                 db.conn.executemany(
                     "INSERT INTO legacy_events VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (str(uuid.uuid4()), SIM, e["tick"], e["tick"] // TICKS_PER_DAY,
-                         e["event_type"], json.dumps(e))
+                        (
+                            str(uuid.uuid4()),
+                            SIM,
+                            e["tick"],
+                            e["tick"] // TICKS_PER_DAY,
+                            e["event_type"],
+                            json.dumps(e),
+                        )
                         for e in sample
                     ],
                 )
@@ -178,20 +203,30 @@ def main() -> None:
     large = stream_peak(args.stream_events, args.batch_size)
 
     rate = {"a": n / t_a, "b": n / t_b, "c": n / t_c, "d": len(sample) / t_d}
-    print(f"workload: {n:,} catalog events (34 types), seed 42, on-disk DuckDB "
-          f"{__import__('duckdb').__version__}, batch {args.batch_size:,}, best of {args.repeats}")
+    print(
+        f"workload: {n:,} catalog events (34 types), seed 42, on-disk DuckDB "
+        f"{__import__('duckdb').__version__}, batch {args.batch_size:,}, best of {args.repeats}"
+    )
     print()
     print("| path | rows/s | ratio |")
     print("|---|---:|---:|")
     print(f"| (a) write_events, end to end | {rate['a']:,.0f} | 1.00 |")
-    print(f"| (b) floor: ready Arrow table appended by DuckDB | {rate['b']:,.0f} | "
-          f"(a)/(b) = {rate['a'] / rate['b']:.2f} |")
-    print(f"| (c) pure Python columns + json.dumps + pyarrow, one INSERT | {rate['c']:,.0f} | "
-          f"(a)/(c) = {rate['a'] / rate['c']:.1f}x |")
-    print(f"| (d) executemany, UUID + json.dumps per row ({len(sample):,} rows) | "
-          f"{rate['d']:,.0f} | (a)/(d) = {rate['a'] / rate['d']:,.0f}x |")
-    print(f"| (e) encode only: native | {n / t_native:,.0f} | "
-          f"native/Python = {t_python / t_native:.1f}x |")
+    print(
+        f"| (b) floor: ready Arrow table appended by DuckDB | {rate['b']:,.0f} | "
+        f"(a)/(b) = {rate['a'] / rate['b']:.2f} |"
+    )
+    print(
+        f"| (c) pure Python columns + json.dumps + pyarrow, one INSERT | {rate['c']:,.0f} | "
+        f"(a)/(c) = {rate['a'] / rate['c']:.1f}x |"
+    )
+    print(
+        f"| (d) executemany, UUID + json.dumps per row ({len(sample):,} rows) | "
+        f"{rate['d']:,.0f} | (a)/(d) = {rate['a'] / rate['d']:,.0f}x |"
+    )
+    print(
+        f"| (e) encode only: native | {n / t_native:,.0f} | "
+        f"native/Python = {t_python / t_native:.1f}x |"
+    )
     print(f"| (e) encode only: Python | {n / t_python:,.0f} | |")
     print()
     print("| streaming write (event_writer) | peak RSS |")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import make_run
+from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, NotFoundError, SimcashDbError, WriteError
 from simcash_db.models import I64_MAX
 

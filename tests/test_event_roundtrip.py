@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import make_run
+from factories import make_run
 from simcash_db import DatabaseManager
 from strategies import any_event, typed
 

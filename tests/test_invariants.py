@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from conftest import make_experiment, make_run
+from factories import make_experiment, make_run
 from simcash_db import DatabaseManager, ExperimentRepository
 from simcash_db.models import I64_MAX
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from conftest import iteration, later, make_experiment, make_run
+from factories import iteration, later, make_experiment, make_run
 from simcash_db import (
     DatabaseManager,
     ExperimentRepository,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from conftest import BASE_TIME, iteration, later, make_experiment, make_run
+from factories import BASE_TIME, iteration, later, make_experiment, make_run
 from simcash_db import (
     DatabaseManager,
     ExperimentEventRecord,

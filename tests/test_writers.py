@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 import simcash_db.writers.events as events_module
-from conftest import make_run
+from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, WriteError
 from simcash_db._native import encode_events, event_layouts
 from simcash_db.models import (
