@@ -11,6 +11,13 @@ from simcash_db.errors import (
     SimcashDbError,
     WriteError,
 )
+from simcash_db.experiments import (
+    ExperimentPersistencePolicy,
+    ExperimentRecorder,
+    SimulationPersistenceLevel,
+    generate_simulation_id,
+    parse_simulation_id,
+)
 from simcash_db.models import (
     ExperimentEventRecord,
     ExperimentIterationRecord,
@@ -32,18 +39,23 @@ __all__ = [
     "EncodeError",
     "ExperimentEventRecord",
     "ExperimentIterationRecord",
+    "ExperimentPersistencePolicy",
     "ExperimentRecord",
+    "ExperimentRecorder",
     "ExperimentRepository",
     "NotFoundError",
     "SchemaError",
     "SchemaMismatch",
     "SchemaVersionError",
     "SimcashDbError",
+    "SimulationPersistenceLevel",
     "SimulationRunPurpose",
     "SimulationRunRecord",
     "SimulationStatus",
     "TransactionStatus",
     "WriteError",
     "__version__",
+    "generate_simulation_id",
     "native_version",
+    "parse_simulation_id",
 ]

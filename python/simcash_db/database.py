@@ -260,11 +260,22 @@ class DatabaseManager:
                 cursor, TransactionRecord, transactions, {"simulation_id": simulation_id}
             )
 
-    def write_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Store rows of a per-simulation table (each with its ``simulation_id``)."""
+    def write_rows(
+        self,
+        table: str,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        simulation_id: str | None = None,
+    ) -> int:
+        """Store rows of a per-simulation table as one transaction.
+
+        Each row names its ``simulation_id``, or ``simulation_id`` gives it
+        for all of them.
+        """
         model = model_for(table)
+        constants = None if simulation_id is None else {"simulation_id": simulation_id}
         with self._cursor() as cursor:
-            return write_rows(cursor, model, rows)
+            return write_rows(cursor, model, rows, constants)
 
     # -- reading simulation output ---------------------------------------
 

@@ -28,6 +28,13 @@ def _delete_runs(conn: duckdb.DuckDBPyConnection, where: str, params: list[objec
         conn.execute(f"DELETE FROM simulation_runs WHERE {where}", params)
 
 
+def clear_simulation_rows(conn: duckdb.DuckDBPyConnection, simulation_id: str) -> None:
+    """Delete everything stored for a run but its run row (to record it anew)."""
+    for table in _PER_SIMULATION:
+        with transaction(conn):
+            conn.execute(f"DELETE FROM {table} WHERE simulation_id = ?", [simulation_id])
+
+
 def delete_simulation(conn: duckdb.DuckDBPyConnection, simulation_id: str) -> None:
     """Delete one run and all its rows; refused while an iteration names it."""
     row = fetch_one(

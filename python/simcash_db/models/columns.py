@@ -45,6 +45,9 @@ Flag = Annotated[bool, Strict()]
 Json = Annotated[JsonValue, JSON_SQL]
 """Any JSON value; stored in a DuckDB JSON column, returned as Python objects."""
 
+CostsJson = Annotated[dict[str, Cents], JSON_SQL]
+"""A JSON object of int cents per agent (INV-1 holds inside JSON too)."""
+
 
 @dataclass(frozen=True)
 class ForeignKey:

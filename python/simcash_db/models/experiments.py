@@ -6,7 +6,15 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from simcash_db.models.columns import Amount, ForeignKey, Index, Int64, Json, TableModel
+from simcash_db.models.columns import (
+    Amount,
+    CostsJson,
+    ForeignKey,
+    Index,
+    Int64,
+    Json,
+    TableModel,
+)
 from simcash_db.models.timestamps import Timestamp, utc_now
 
 
@@ -41,7 +49,7 @@ class ExperimentIterationRecord(TableModel):
 
     experiment_id: str = Field(min_length=1)
     iteration: Int64 = Field(ge=0)
-    costs_per_agent: Json
+    costs_per_agent: CostsJson
     accepted_changes: Json
     policies: Json
     timestamp: str
