@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-pytest clean
 
 help:
-	@echo "demo       build, then create $(DB) and print its tables"
+	@echo "demo       build, then record a synthetic experiment into $(DB) and show it"
 	@echo "build-dev  install the package (Rust extension, release build) with all extras into $(VENV)"
 	@echo "lint       ruff, mypy --strict, stubtest, cargo fmt --check, cargo clippy -D warnings"
 	@echo "test       build-dev, then pytest and cargo test"
@@ -52,9 +52,9 @@ test-slow: build-dev
 
 DB ?= simulation_data.duckdb
 
-# The main job: create (or check) the database and show what it holds.
+# The main job: a synthetic experiment stored into $(DB), then what it holds.
 demo: build-dev
-	$(BIN)/simcash-db --db $(DB) init
+	$(BIN)/simcash-db --db $(DB) demo
 
 bench: build-dev
 	$(PY) benches/ingest.py

@@ -16,7 +16,8 @@ from simcash_db.errors import SimcashDbError
 
 DEFAULT_DB = "simulation_data.duckdb"
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped output (scripts, tests) gets wide tables rather than truncated cells.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 @contextmanager

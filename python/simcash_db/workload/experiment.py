@@ -37,18 +37,31 @@ class ExperimentShape:
         return 2 + self.iterations * (1 + self.bootstrap_samples)
 
 
-def _run_row(shape: ExperimentShape, seed: int, run: SimulatedRun, thresholds: dict[str, float],
-             offset: int) -> dict[str, Any]:
-    config = {"banks": shape.banks, "ticks_per_day": shape.ticks_per_day, "days": shape.days,
-              "thresholds": thresholds}
+def _run_row(
+    shape: ExperimentShape, seed: int, run: SimulatedRun, thresholds: dict[str, float], offset: int
+) -> dict[str, Any]:
+    config = {
+        "banks": shape.banks,
+        "ticks_per_day": shape.ticks_per_day,
+        "days": shape.days,
+        "thresholds": thresholds,
+    }
     text = json.dumps(config, sort_keys=True)
     return {
-        "config_name": "synthetic-rtgs", "config_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
-        "start_time": START + timedelta(minutes=offset), "end_time": START + timedelta(minutes=offset + 1),
-        "ticks_per_day": shape.ticks_per_day, "num_days": shape.days, "rng_seed": seed,
-        "status": "completed", "total_transactions": len(run.transactions),
-        "total_settlements": run.total_settlements, "total_cost": run.total_cost,
-        "duration_seconds": 60.0, "num_agents": shape.banks, "config_json": config,
+        "config_name": "synthetic-rtgs",
+        "config_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+        "start_time": START + timedelta(minutes=offset),
+        "end_time": START + timedelta(minutes=offset + 1),
+        "ticks_per_day": shape.ticks_per_day,
+        "num_days": shape.days,
+        "rng_seed": seed,
+        "status": "completed",
+        "total_transactions": len(run.transactions),
+        "total_settlements": run.total_settlements,
+        "total_cost": run.total_cost,
+        "duration_seconds": 60.0,
+        "num_agents": shape.banks,
+        "config_json": config,
     }
 
 
@@ -65,21 +78,40 @@ def run_synthetic_experiment(
     rng = random.Random(seed)
     banks = [f"BANK_{i:02d}" for i in range(shape.banks)]
     recorder.start_experiment(
-        experiment_id, "synthetic policy search", "policy_search",
-        {"shape": shape.__dict__, "objective": "total cost, int cents"}, seed, replace=True,
+        experiment_id,
+        "synthetic policy search",
+        "policy_search",
+        {"shape": shape.__dict__, "objective": "total cost, int cents"},
+        seed,
+        replace=True,
     )
     offset = 0
 
-    def simulate(iteration: int, purpose: str, thresholds: dict[str, float],
-                 sample: int | None = None, run_seed: int | None = None) -> tuple[str | None, SimulatedRun]:
+    def simulate(
+        iteration: int,
+        purpose: str,
+        thresholds: dict[str, float],
+        sample: int | None = None,
+        run_seed: int | None = None,
+    ) -> tuple[str | None, SimulatedRun]:
         nonlocal offset
         # Evaluations share one seed, so a cost difference is the policy's doing.
         run_seed = run_seed if run_seed is not None else seed * 1000
-        run = simulate_run(run_seed, banks=shape.banks, ticks_per_day=shape.ticks_per_day,
-                           days=shape.days, thresholds=thresholds)
+        run = simulate_run(
+            run_seed,
+            banks=shape.banks,
+            ticks_per_day=shape.ticks_per_day,
+            days=shape.days,
+            thresholds=thresholds,
+        )
         simulation_id = recorder.record_simulation(
-            iteration, purpose, sample, run=_run_row(shape, run_seed, run, thresholds, offset),
-            events=run.events, transactions=run.transactions, tables=run.tables,
+            iteration,
+            purpose,
+            sample,
+            run=_run_row(shape, run_seed, run, thresholds, offset),
+            events=run.events,
+            transactions=run.transactions,
+            tables=run.tables,
         )
         offset += 1
         if on_simulation is not None:
@@ -94,24 +126,38 @@ def run_synthetic_experiment(
         proposal = {**best, bank: round(max(0.0, min(1.5, best[bank] + rng.uniform(-0.4, 0.2))), 3)}
         evaluation_id, evaluation = simulate(iteration, "evaluation", proposal)
         samples = [
-            simulate(iteration, "bootstrap", proposal, sample, seed * 1000 + 500 + sample)[1].total_cost
+            simulate(iteration, "bootstrap", proposal, sample, seed * 1000 + 500 + sample)[
+                1
+            ].total_cost
             for sample in range(shape.bootstrap_samples)
         ]
         accepted = evaluation.total_cost < best_cost
-        recorder.record_event(iteration, "bootstrap_evaluation",
-                              {"sample_costs": samples, "mean_cost": sum(samples) // max(1, len(samples))})
-        recorder.record_event(iteration, "policy_change",
-                              {"agent": bank, "old": best[bank], "new": proposal[bank],
-                               "accepted": accepted})
+        recorder.record_event(
+            iteration,
+            "bootstrap_evaluation",
+            {"sample_costs": samples, "mean_cost": sum(samples) // max(1, len(samples))},
+        )
+        recorder.record_event(
+            iteration,
+            "policy_change",
+            {"agent": bank, "old": best[bank], "new": proposal[bank], "accepted": accepted},
+        )
         recorder.record_iteration(
-            iteration, evaluation.costs_per_agent, {bank: accepted}, proposal, evaluation_id,
-            accepted=accepted, timestamp=(START + timedelta(hours=iteration)).isoformat(),
+            iteration,
+            evaluation.costs_per_agent,
+            {bank: accepted},
+            proposal,
+            evaluation_id,
+            accepted=accepted,
+            timestamp=(START + timedelta(hours=iteration)).isoformat(),
         )
         if accepted:
             best, best_cost = proposal, evaluation.total_cost
         recorder.record_event(iteration, "convergence_check", {"best_cost": best_cost})
     _, final = simulate(max(0, shape.iterations - 1), "final", best)
     return recorder.finish_experiment(
-        converged=True, convergence_reason=f"ran {shape.iterations} iterations",
-        final_cost=final.total_cost, best_cost=min(best_cost, final.total_cost),
+        converged=True,
+        convergence_reason=f"ran {shape.iterations} iterations",
+        final_cost=final.total_cost,
+        best_cost=min(best_cost, final.total_cost),
     )

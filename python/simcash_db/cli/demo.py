@@ -1,0 +1,75 @@
+"""`simcash-db demo`: a synthetic experiment into the database, with progress."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+from rich.progress import Progress
+
+from simcash_db.cli.app import cli, console, open_database, print_counts
+from simcash_db.experiments import ExperimentRecorder
+from simcash_db.workload import ExperimentShape, run_synthetic_experiment
+
+
+class _TimedRecorder(ExperimentRecorder):
+    """Measures the time spent storing simulations, for the ingest rate."""
+
+    seconds = 0.0
+    rows = 0
+
+    def record_simulation(self, *args: Any, **kwargs: Any) -> str | None:
+        start = time.perf_counter()
+        simulation_id = super().record_simulation(*args, **kwargs)
+        self.seconds += time.perf_counter() - start
+        if simulation_id is not None:
+            self.rows += self.db.conn.execute(
+                "SELECT count(*) FROM simulation_events WHERE simulation_id = ?", [simulation_id]
+            ).fetchall()[0][0]
+        return simulation_id
+
+
+@cli.command()
+@click.option("--experiment-id", default="demo", show_default=True)
+@click.option("--seed", default=42, show_default=True)
+@click.option("--iterations", default=5, show_default=True)
+@click.option("--bootstrap-samples", default=3, show_default=True)
+@click.option("--banks", default=10, show_default=True)
+@click.option("--ticks-per-day", default=100, show_default=True)
+@click.option("--days", default=3, show_default=True)
+@click.pass_obj
+def demo(
+    db_path: str,
+    experiment_id: str,
+    seed: int,
+    iterations: int,
+    bootstrap_samples: int,
+    banks: int,
+    ticks_per_day: int,
+    days: int,
+) -> None:
+    """Run a synthetic policy-search experiment into the database, then show what was stored."""
+    shape = ExperimentShape(iterations, bootstrap_samples, banks, ticks_per_day, days)
+    with open_database(db_path, create=True, read_only=False) as db:
+        db.setup()
+        recorder = _TimedRecorder(db)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("simulating", total=shape.simulations)
+            record = run_synthetic_experiment(
+                recorder,
+                experiment_id,
+                seed,
+                shape,
+                on_simulation=lambda _id, _run: progress.advance(task),
+            )
+        print_counts(db)
+        console.print(
+            f"experiment {record.experiment_id}: {record.num_iterations} iterations, "
+            f"best cost {record.best_cost:,} cents, final cost {record.final_cost:,} cents"
+        )
+        rate = recorder.rows / recorder.seconds if recorder.seconds else 0.0
+        console.print(
+            f"stored {recorder.rows:,} events in {recorder.seconds:.2f} s "
+            f"of writing ({rate:,.0f} events/s, runs and rows included)"
+        )
