@@ -20,3 +20,5 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert isinstance(events, list)
     assert events[0]["amount"] == 150_000
     assert (tmp_path / "simulation_data.duckdb").exists()
+    for block in blocks[1:]:
+        exec(compile(block, str(README), "exec"), {})
