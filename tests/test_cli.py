@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from simcash_db import DatabaseManager
 from simcash_db.cli import cli
-from simcash_db.schema import META_TABLE
+from simcash_db.schema import META_TABLE, SCHEMA_VERSION
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -50,7 +50,7 @@ def test_info_refuses_another_schema_version(db_path: Path) -> None:
 def test_validate_lists_mismatches_and_fails(db_path: Path) -> None:
     run("--db", str(db_path), "init")
     code, out = run("--db", str(db_path), "validate")
-    assert (code, out.strip()) == (0, f"ok: {db_path} matches schema v1")
+    assert (code, out.strip()) == (0, f"ok: {db_path} matches schema v{SCHEMA_VERSION}")
     with DatabaseManager(db_path) as db:
         db.conn.execute("ALTER TABLE transactions DROP COLUMN drop_reason")
     code, out = run("--db", str(db_path), "validate")

@@ -234,6 +234,7 @@ class DatabaseManager:
         events: Iterable[Mapping[str, Any]],
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_id: str | None = None,
     ) -> int:
         """Store a run's events as one transaction: all land, or none do.
 
@@ -241,9 +242,11 @@ class DatabaseManager:
         anything else). ``event_seq`` continues after the run's stored
         events; ``StateRegisterSet`` events also update
         ``agent_state_registers``. Returns the number of events written.
+        A ``batch_id`` already stored for the run (a retry after a crash)
+        writes nothing and returns 0.
         """
         with self._cursor() as cursor:
-            return write_events(cursor, simulation_id, events, batch_size)
+            return write_events(cursor, simulation_id, events, batch_size, batch_id)
 
     def event_writer(
         self, simulation_id: str, *, batch_size: int = DEFAULT_BATCH_SIZE

@@ -27,6 +27,7 @@ from simcash_db.models.per_tick import (
     TickQueueSnapshotRecord,
 )
 from simcash_db.models.simulation import (
+    EventBatchRecord,
     SimulationEventRecord,
     SimulationRunRecord,
     TransactionRecord,
@@ -41,6 +42,7 @@ ALL_MODELS: tuple[type[TableModel], ...] = (
     ExperimentIterationRecord,
     ExperimentEventRecord,
     SimulationEventRecord,
+    EventBatchRecord,
     TransactionRecord,
     TickAgentStateRecord,
     TickQueueSnapshotRecord,
@@ -67,6 +69,7 @@ __all__ = [
     "CollateralAction",
     "CollateralEventRecord",
     "DailyAgentMetricsRecord",
+    "EventBatchRecord",
     "ExperimentEventRecord",
     "ExperimentIterationRecord",
     "ExperimentRecord",

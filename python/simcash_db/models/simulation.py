@@ -98,3 +98,20 @@ class SimulationEventRecord(TableModel):
     agent_id: str | None = None
     tx_id: str | None = None
     details: Json
+
+
+class EventBatchRecord(TableModel):
+    """One committed batch of a run's events, stored in the batch's own transaction.
+
+    A writer reopened after a crash reads these to know what is stored, and
+    skips a re-sent batch whose id is here instead of storing it twice.
+    """
+
+    table_name: ClassVar[str] = "event_batches"
+    key_columns: ClassVar[tuple[str, ...]] = ("simulation_id", "batch_id")
+    per_simulation = True
+
+    simulation_id: str
+    batch_id: str = Field(min_length=1)
+    first_seq: Int64 = Field(ge=0)
+    num_events: Int64 = Field(ge=0)

@@ -35,6 +35,30 @@ DEFAULT_BATCH_SIZE = 2 * 122_880
 _REGISTER_KEY = AgentStateRegisterRecord.key_columns
 
 
+AUTO_BATCH_PREFIX = "auto:"
+
+
+def auto_batch_id(first_seq: int) -> str:
+    """The id of a batch the caller did not name: its first ``event_seq``."""
+    return f"{AUTO_BATCH_PREFIX}{first_seq}"
+
+
+def stored_batch_ids(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> set[str]:
+    rows = cursor.execute(
+        "SELECT batch_id FROM event_batches WHERE simulation_id = ?", [simulation_id]
+    ).fetchall()
+    return {batch_id for (batch_id,) in rows}
+
+
+def record_batch(
+    cursor: duckdb.DuckDBPyConnection, simulation_id: str, batch_id: str, first_seq: int, count: int
+) -> None:
+    """The batch's ledger row, in the batch's own transaction: both land or neither."""
+    cursor.execute(
+        "INSERT INTO event_batches VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
+    )
+
+
 def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[int, int]:
     """(ticks_per_day, next event_seq) of a run; NotFoundError if it has no row."""
     row = fetch_one(
@@ -79,6 +103,14 @@ def append_encoded(
     return events.num_rows
 
 
+def check_batch_id(batch_id: str) -> None:
+    if not isinstance(batch_id, str) or not batch_id or batch_id.startswith(AUTO_BATCH_PREFIX):
+        raise ValueError(
+            f"batch_id must be a non-empty str not starting with {AUTO_BATCH_PREFIX!r}, "
+            f"got {batch_id!r}"
+        )
+
+
 def chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
     if isinstance(events, list):
         for start in range(0, len(events), size):
@@ -94,13 +126,20 @@ def write_events(
     simulation_id: str,
     events: Iterable[Event],
     batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_id: str | None = None,
 ) -> int:
     """Write all ``events`` of a run as one transaction; returns how many.
 
     ``event_seq`` continues after the run's stored events. Nothing is written
-    if any event is bad (EncodeError names the row and the field).
+    if any event is bad (EncodeError names the row and the field). With a
+    ``batch_id`` already stored for the run, nothing is written and 0 returned.
     """
     ticks_per_day, next_seq = run_layout(cursor, simulation_id)
+    if batch_id is not None:
+        check_batch_id(batch_id)
+        if batch_id in stored_batch_ids(cursor, simulation_id):
+            log.info("batch %r of %r is stored already: skipped", batch_id, simulation_id)
+            return 0
     written = 0
     pipeline = IngestPipeline("simcash-ingest")
     cursor.execute("BEGIN TRANSACTION")
@@ -112,6 +151,11 @@ def write_events(
             pipeline.submit(partial(append_encoded, cursor, encoded, registers))
             written += encoded.num_rows
         pipeline.wait()
+        if batch_id is not None or written:
+            # An unnamed empty write stores nothing, its ledger row included.
+            record_batch(
+                cursor, simulation_id, batch_id or auto_batch_id(next_seq), next_seq, written
+            )
     except BaseException as exc:
         pipeline.abandon()
         cursor.execute("ROLLBACK")
@@ -160,6 +204,7 @@ class EventWriter:
         self._cursor = cursor
         self._ticks_per_day, self._next_seq = run_layout(cursor, simulation_id)
         self._first_seq = self._next_seq
+        self._stored = stored_batch_ids(cursor, simulation_id)
         self._buffer: list[Event] = []
         self._pipeline = IngestPipeline("simcash-stream")
         self._failure: BaseException | None = None
@@ -194,7 +239,34 @@ class EventWriter:
             batch, self._buffer = self._buffer, []
             self._submit(batch)
 
-    def _submit(self, batch: list[Event]) -> None:
+    def write_batch(self, batch_id: str, events: Iterable[Event]) -> int:
+        """Commit ``events`` as one batch named ``batch_id``; returns how many.
+
+        Buffered events are flushed first. A batch whose id is stored already
+        (sent again after a crash) is skipped and 0 returned. Call ``sync``
+        to wait until it is committed.
+        """
+        check_batch_id(batch_id)
+        self._check_usable()
+        self.flush()
+        if batch_id in self._stored:
+            log.info("batch %r of %r is stored already: skipped", batch_id, self.simulation_id)
+            return 0
+        batch = list(events)
+        self._submit(batch, batch_id)
+        return len(batch)
+
+    def sync(self) -> None:
+        """Wait until every batch handed over is committed (or raise why not)."""
+        self._check_usable()
+        self._wait()
+
+    @property
+    def stored_batch_ids(self) -> frozenset[str]:
+        """Ids of the run's batches stored, or handed over to be (this writer's included)."""
+        return frozenset(self._stored)
+
+    def _submit(self, batch: list[Event], batch_id: str | None = None) -> None:
         self._check_usable()
         # Encoding overlaps with the commit of the previous batch.
         # Rows in errors count from the writer's first event.
@@ -206,13 +278,24 @@ class EventWriter:
             self._next_seq - self._first_seq,
         )
         self._wait()
+        batch_id = batch_id or auto_batch_id(self._next_seq)
+        ledger = (batch_id, self._next_seq)
         self._next_seq += encoded.num_rows
-        self._pipeline.submit(partial(self._commit, encoded, registers))
+        self._stored.add(batch_id)
+        self._pipeline.submit(partial(self._commit, encoded, registers, ledger))
 
-    def _commit(self, encoded: ArrowBatch, registers: ArrowBatch, started: Started) -> int:
+    def _commit(
+        self,
+        encoded: ArrowBatch,
+        registers: ArrowBatch,
+        ledger: tuple[str, int],
+        started: Started,
+    ) -> int:
         self._cursor.execute("BEGIN TRANSACTION")
         try:
             append_encoded(self._cursor, encoded, registers, started)
+            batch_id, first_seq = ledger
+            record_batch(self._cursor, self.simulation_id, batch_id, first_seq, encoded.num_rows)
         except BaseException:
             self._cursor.execute("ROLLBACK")
             raise

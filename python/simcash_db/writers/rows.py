@@ -26,8 +26,8 @@ def model_for(table: str) -> type[TableModel]:
         raise WriteError(f"no table {table!r}; known: {', '.join(sorted(MODELS_BY_TABLE))}")
     if not model.per_simulation:
         raise WriteError(f"{table} is not a per-simulation table; use its repository")
-    if table == "simulation_events":
-        raise WriteError("events are written with write_events or event_writer")
+    if table in ("simulation_events", "event_batches"):
+        raise WriteError(f"{table} is written by write_events and event_writer only")
     return model
 
 
