@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from crash_writer import SIM, batch_size
-
 from simcash_db import DatabaseManager
 
 CHILD = Path(__file__).with_name("crash_writer.py")

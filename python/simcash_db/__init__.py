@@ -3,6 +3,7 @@
 from simcash_db._native import __version__ as native_version
 from simcash_db.database import DatabaseManager
 from simcash_db.errors import (
+    DamagedWalError,
     DatabaseInUseError,
     EncodeError,
     NotFoundError,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "DamagedWalError",
     "DatabaseInUseError",
     "DatabaseManager",
     "EncodeError",

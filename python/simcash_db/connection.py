@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -9,16 +10,28 @@ from typing import Any
 
 import duckdb
 
-from simcash_db.errors import DatabaseInUseError
+from simcash_db.errors import DamagedWalError, DatabaseInUseError
 
 log = logging.getLogger("simcash_db")
 
 
 def connect(db_path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open ``db_path``; a file locked by another process raises DatabaseInUseError."""
+    """Open ``db_path``.
+
+    A file locked by another process raises DatabaseInUseError; a damaged
+    write-ahead log raises DamagedWalError (the WAL is left untouched).
+    """
     try:
         return duckdb.connect(db_path, read_only=read_only)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
+        if "wal" in str(exc).lower() and not isinstance(exc, duckdb.IOException):
+            raise DamagedWalError(
+                f"the write-ahead log of {db_path!r} is damaged ({exc}). simcash-db has not "
+                f"changed it. Keep a copy of {db_path}.wal; moving it away opens the "
+                "database without the commits that only it holds."
+            ) from exc
+        if not isinstance(exc, duckdb.IOException):
+            raise
         text = str(exc)
         if "lock" in text.lower():
             # DuckDB's message names the process holding the lock: keep it whole.
@@ -42,7 +55,13 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
             log.warning("rollback failed: %s", rollback_error)
         raise
     else:
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except duckdb.Error:
+            # A failed COMMIT may leave the transaction open: end it.
+            with contextlib.suppress(duckdb.Error):
+                conn.execute("ROLLBACK")
+            raise
 
 
 def fetch_one(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from simcash_db._native import EncodeError, SimcashDbError
 
 __all__ = [
+    "DamagedWalError",
     "DatabaseInUseError",
     "EncodeError",
     "NotFoundError",
@@ -39,3 +40,28 @@ class WriteError(SimcashDbError):
 
 class DatabaseInUseError(SimcashDbError):
     """Another process holds the database file's write lock."""
+
+
+class DamagedWalError(SimcashDbError):
+    """The database's write-ahead log is damaged; simcash-db left it as it is."""
+
+
+# Failures of the file system under DuckDB (full disk, file size limit, I/O).
+_STORAGE_FAILURES = ("could not write", "no space", "file too large", "invalidated", "i/o error")
+
+
+def write_failure(what: str, exc: BaseException) -> WriteError:
+    """The WriteError for a failed write; says to reopen when storage failed.
+
+    After a storage failure DuckDB may invalidate the database instance, so
+    the one safe next step is to close the manager and open the file again:
+    what was committed before is kept.
+    """
+    text = str(exc)
+    if any(marker in text.lower() for marker in _STORAGE_FAILURES):
+        return WriteError(
+            f"{what} failed and nothing of it is stored: the storage refused the write "
+            f"({text}). Free space if needed, then close this DatabaseManager and open the "
+            "database again; everything committed before is kept."
+        )
+    return WriteError(f"{what} failed and nothing of it is stored: {text}")

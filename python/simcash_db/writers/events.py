@@ -18,7 +18,7 @@ import duckdb
 
 from simcash_db._native import ArrowBatch, encode_events
 from simcash_db.connection import fetch_one
-from simcash_db.errors import NotFoundError, WriteError
+from simcash_db.errors import NotFoundError, WriteError, write_failure
 from simcash_db.models import AgentStateRegisterRecord
 from simcash_db.writers.ingest import append, registered
 from simcash_db.writers.pipeline import IngestPipeline, Started
@@ -156,16 +156,23 @@ def write_events(
             record_batch(
                 cursor, simulation_id, batch_id or auto_batch_id(next_seq), next_seq, written
             )
+        cursor.execute("COMMIT")
     except BaseException as exc:
         pipeline.abandon()
-        cursor.execute("ROLLBACK")
+        _rollback(cursor)
         if isinstance(exc, duckdb.Error):
-            raise WriteError(f"writing events of {simulation_id!r} failed: {exc}") from exc
+            raise write_failure(f"writing events of {simulation_id!r}", exc) from exc
         raise
     finally:
         pipeline.close()
-    cursor.execute("COMMIT")
     return written
+
+
+def _rollback(cursor: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cursor.execute("ROLLBACK")
+    except duckdb.Error:  # no transaction left (a failed COMMIT ends it), or invalidated
+        log.debug("nothing to roll back", exc_info=True)
 
 
 class EventWriter:
@@ -296,10 +303,10 @@ class EventWriter:
             append_encoded(self._cursor, encoded, registers, started)
             batch_id, first_seq = ledger
             record_batch(self._cursor, self.simulation_id, batch_id, first_seq, encoded.num_rows)
+            self._cursor.execute("COMMIT")
         except BaseException:
-            self._cursor.execute("ROLLBACK")
+            _rollback(self._cursor)
             raise
-        self._cursor.execute("COMMIT")
         return encoded.num_rows
 
     def _wait(self) -> None:
@@ -307,9 +314,10 @@ class EventWriter:
             stored = self._pipeline.wait()
         except BaseException as exc:
             self._failure = exc
-            raise WriteError(
-                f"a batch of events of {self.simulation_id!r} failed to commit and is not "
-                f"stored ({self.committed} events stored before it): {exc}"
+            raise write_failure(
+                f"a batch of events of {self.simulation_id!r} ({self.committed} events "
+                "stored before it)",
+                exc,
             ) from exc
         if isinstance(stored, int):
             self.committed += stored

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from simcash_db._native import encode_rows
 from simcash_db.connection import transaction
 from simcash_db.encoding import natively_encodable, table_spec
-from simcash_db.errors import WriteError
+from simcash_db.errors import WriteError, write_failure
 from simcash_db.models import MODELS_BY_TABLE, TableModel
 from simcash_db.rows import insert
 from simcash_db.writers.ingest import append, check_keys_unique, check_runs_exist, registered
@@ -48,10 +48,13 @@ def write_rows(
     batch = encode_rows(table_spec(model), rows, constants)
     if batch.num_rows == 0:
         return 0
-    with registered(cursor, batch) as view, transaction(cursor):
-        check_runs_exist(cursor, view)
-        check_keys_unique(cursor, model, view)
-        append(cursor, model.table_name, view, batch.column_names)
+    try:
+        with registered(cursor, batch) as view, transaction(cursor):
+            check_runs_exist(cursor, view)
+            check_keys_unique(cursor, model, view)
+            append(cursor, model.table_name, view, batch.column_names)
+    except duckdb.Error as exc:
+        raise write_failure(f"writing {batch.num_rows} rows of {model.table_name}", exc) from exc
     return batch.num_rows
 
 
