@@ -54,3 +54,24 @@ def iteration(
         timestamp=f"2026-01-01T12:0{n}:00",
         evaluation_simulation_id=evaluation,
     )
+
+
+def make_linked_run(
+    experiment_id: str,
+    iteration: int = 0,
+    purpose: str = "evaluation",
+    sample_index: int | None = None,
+    **overrides: Any,
+) -> SimulationRunRecord:
+    """A run of an experiment, with its structured id."""
+    from simcash_db import generate_simulation_id
+
+    simulation_id = generate_simulation_id(experiment_id, iteration, purpose, sample_index)
+    return make_run(
+        simulation_id,
+        experiment_id=experiment_id,
+        iteration=iteration,
+        run_purpose=purpose,
+        sample_index=sample_index,
+        **overrides,
+    )

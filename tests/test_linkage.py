@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from factories import iteration, later, make_experiment, make_run
+from factories import iteration, later, make_experiment, make_linked_run, make_run
 from simcash_db import (
     DatabaseManager,
     ExperimentRepository,
@@ -13,6 +13,8 @@ from simcash_db import (
     SimulationRunPurpose,
     WriteError,
 )
+
+R0 = "exp-1-iter0-evaluation"
 
 
 class TestExperimentSimulationLinkage:
@@ -34,7 +36,7 @@ class TestExperimentSimulationLinkage:
         self, db: DatabaseManager, repo: ExperimentRepository
     ) -> None:
         repo.save_experiment(make_experiment())
-        db.save_simulation_run(make_run("exp-1-iter0-evaluation", experiment_id="exp-1"))
+        db.save_simulation_run(make_linked_run("exp-1"))
         repo.save_iteration(iteration(0, "exp-1-iter0-evaluation"))
         (stored,) = repo.get_iterations("exp-1")
         assert stored.evaluation_simulation_id == "exp-1-iter0-evaluation"
@@ -43,7 +45,7 @@ class TestExperimentSimulationLinkage:
         self, db: DatabaseManager
     ) -> None:
         with pytest.raises(duckdb.ConstraintException):
-            db.save_simulation_run(make_run(experiment_id="no-such-experiment"))
+            db.save_simulation_run(make_linked_run("no-such-experiment"))
         assert db.table_counts()["simulation_runs"] == 0
 
     def test_iteration_with_dangling_run_is_refused_by_the_database(
@@ -64,8 +66,8 @@ class TestExperimentSimulationLinkage:
         # DuckDB issue 20246: updating a referenced parent fails if an updated
         # column has a secondary index. Both parents are updated here.
         repo.save_experiment(make_experiment())
-        db.save_simulation_run(make_run("r0", experiment_id="exp-1"))
-        repo.save_iteration(iteration(0, "r0"))
+        db.save_simulation_run(make_linked_run("exp-1"))
+        repo.save_iteration(iteration(0, R0))
         finished = make_experiment(
             converged=True,
             convergence_reason="stable",
@@ -75,19 +77,17 @@ class TestExperimentSimulationLinkage:
             num_iterations=1,
         )
         repo.save_experiment(finished)
-        done = make_run(
-            "r0", experiment_id="exp-1", status="completed", end_time=later(5), total_cost=99
-        )
+        done = make_linked_run("exp-1", status="completed", end_time=later(5), total_cost=99)
         db.save_simulation_run(done)
         assert repo.load_experiment("exp-1") == finished
-        assert db.get_simulation_run("r0") == done
+        assert db.get_simulation_run(R0) == done
 
     def test_run_named_by_an_iteration_cannot_be_deleted_alone(
         self, db: DatabaseManager, repo: ExperimentRepository
     ) -> None:
         repo.save_experiment(make_experiment())
-        db.save_simulation_run(make_run("r0", experiment_id="exp-1"))
-        repo.save_iteration(iteration(0, "r0"))
+        db.save_simulation_run(make_linked_run("exp-1"))
+        repo.save_iteration(iteration(0, R0))
         with pytest.raises(WriteError, match="evaluation run"):
-            db.delete_simulation("r0")
-        assert db.get_simulation_run("r0") is not None
+            db.delete_simulation(R0)
+        assert db.get_simulation_run(R0) is not None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from factories import BASE_TIME, iteration, later, make_experiment, make_run
+from factories import BASE_TIME, iteration, later, make_experiment, make_linked_run, make_run
 from simcash_db import (
     DatabaseManager,
     ExperimentEventRecord,
@@ -97,7 +97,7 @@ def populate(db: DatabaseManager, repo: ExperimentRepository, experiment_id: str
     repo.save_experiment(make_experiment(experiment_id))
     for n in range(2):
         sim = f"{experiment_id}-iter{n}-evaluation"
-        db.save_simulation_run(make_run(sim, experiment_id=experiment_id, iteration=n))
+        db.save_simulation_run(make_linked_run(experiment_id, n))
         db.conn.execute(
             "INSERT INTO simulation_events VALUES (?, 0, 0, 0, 'Arrival', 'A', 'tx', '{}')", [sim]
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from simcash_db.models.columns import (
     Amount,
@@ -47,6 +47,35 @@ class SimulationRunRecord(TableModel):
     run_purpose: SimulationRunPurpose = SimulationRunPurpose.STANDALONE
     num_agents: Int64 | None = None
     config_json: Json | None = None
+
+    @model_validator(mode="after")
+    def _links_match_the_id(self) -> SimulationRunRecord:
+        """A run of an experiment carries its structured id; a standalone run has none."""
+        standalone = self.run_purpose == SimulationRunPurpose.STANDALONE
+        if standalone:
+            if self.experiment_id is not None or self.iteration is not None:
+                raise ValueError(
+                    "a standalone run has no experiment_id or iteration; "
+                    "give run_purpose for a run of an experiment"
+                )
+            return self
+        if self.experiment_id is None or self.iteration is None:
+            raise ValueError(
+                f"a {self.run_purpose.value} run belongs to an experiment: "
+                "experiment_id and iteration are required"
+            )
+        # Imported here: the id grammar lives with the experiments package.
+        from simcash_db.experiments.simulation_ids import generate_simulation_id
+
+        expected = generate_simulation_id(
+            self.experiment_id, self.iteration, self.run_purpose, self.sample_index
+        )
+        if self.simulation_id != expected:
+            raise ValueError(
+                f"simulation_id {self.simulation_id!r} does not match its links; "
+                f"expected {expected!r}"
+            )
+        return self
 
 
 class TransactionRecord(TableModel):
