@@ -48,7 +48,8 @@ test-rust:
 	cargo test --quiet
 
 test-slow: build-dev
-	HYPOTHESIS_PROFILE=slow $(PY) -m pytest -m slow --override-ini addopts=-ra
+	HYPOTHESIS_PROFILE=slow $(PY) -m pytest -m 'slow or not slow' tests/test_load.py \
+		tests/test_fuzz_encoders.py tests/test_event_roundtrip.py tests/test_simulation_ids.py
 
 DB ?= simulation_data.duckdb
 
