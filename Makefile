@@ -45,7 +45,7 @@ test-python: build-dev
 	$(PY) -m pytest
 
 test-rust:
-	cargo test --quiet
+	cargo test --lib --quiet
 
 test-slow: build-dev
 	HYPOTHESIS_PROFILE=slow $(PY) -m pytest -m 'slow or not slow' tests/test_load.py \
