@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 import simcash_db.writers.events as events_module
+import simcash_db.writers.stream as stream_module
 from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, WriteError
 from simcash_db._native import encode_events, event_layouts
@@ -106,7 +107,7 @@ def test_streaming_writer_rejects_a_bad_batch_and_keeps_going(run_db: DatabaseMa
 def test_streaming_writer_reports_a_failed_commit(
     run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = events_module.append_encoded
+    real = stream_module.append_encoded
     calls = {"n": 0}
 
     def fail_second(*args: Any) -> None:
@@ -115,7 +116,7 @@ def test_streaming_writer_reports_a_failed_commit(
             raise RuntimeError("constraint")
         real(*args)
 
-    monkeypatch.setattr(events_module, "append_encoded", fail_second)
+    monkeypatch.setattr(stream_module, "append_encoded", fail_second)
     writer = run_db.event_writer("s1", batch_size=4)
     writer.extend(events(8))
     with pytest.raises(WriteError, match="4 events stored before it"):

@@ -1,0 +1,36 @@
+"""The ledger of committed event batches: what a reopened writer knows is stored."""
+
+from __future__ import annotations
+
+import duckdb
+
+AUTO_BATCH_PREFIX = "auto:"
+
+
+def auto_batch_id(first_seq: int) -> str:
+    """The id of a batch the caller did not name: its first ``event_seq``."""
+    return f"{AUTO_BATCH_PREFIX}{first_seq}"
+
+
+def stored_batch_ids(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> set[str]:
+    rows = cursor.execute(
+        "SELECT batch_id FROM event_batches WHERE simulation_id = ?", [simulation_id]
+    ).fetchall()
+    return {batch_id for (batch_id,) in rows}
+
+
+def record_batch(
+    cursor: duckdb.DuckDBPyConnection, simulation_id: str, batch_id: str, first_seq: int, count: int
+) -> None:
+    """The batch's ledger row, in the batch's own transaction: both land or neither."""
+    cursor.execute(
+        "INSERT INTO event_batches VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
+    )
+
+
+def check_batch_id(batch_id: str) -> None:
+    if not isinstance(batch_id, str) or not batch_id or batch_id.startswith(AUTO_BATCH_PREFIX):
+        raise ValueError(
+            f"batch_id must be a non-empty str not starting with {AUTO_BATCH_PREFIX!r}, "
+            f"got {batch_id!r}"
+        )
