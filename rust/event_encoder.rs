@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::builder::{ArrayBuilder, Float64Builder, Int64Builder, LargeStringBuilder};
+use arrow_array::builder::{ArrayBuilder, Int64Builder, LargeStringBuilder};
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, Int32Array, LargeStringArray, RecordBatch};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
@@ -14,8 +14,9 @@ use pyo3::types::{PyDict, PyString};
 use crate::arrow_export::ArrowBatch;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
-use crate::interner::{FastMap, StrInterner};
-use crate::json_writer::{under_key, JsonWriter, KeyCache};
+use crate::json_writer::{under_key, JsonWriter};
+use crate::key_cache::KeyCache;
+use crate::registers::{RegisterRows, Registers};
 use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
 
 /// Keys with a column of their own. `event_type` and `tick` are left out of
@@ -61,7 +62,7 @@ fn event_schema() -> SchemaRef {
         .clone()
 }
 
-fn register_schema() -> SchemaRef {
+pub fn register_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
@@ -83,7 +84,7 @@ pub fn event_layouts() -> (Vec<String>, Vec<String>) {
     (names(event_schema()), names(register_schema()))
 }
 
-fn run_id_column(simulation_id: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
+pub fn run_id_column(simulation_id: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
     let keys = Int32Array::from(vec![0; rows]);
     let values = Arc::new(LargeStringArray::from(vec![simulation_id]));
     Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
@@ -144,66 +145,6 @@ impl EventColumns {
                 Arc::new(self.agent.finish()),
                 Arc::new(self.tx.finish()),
                 Arc::new(details),
-            ],
-        )
-    }
-}
-
-/// The last value of each register set in a tick, in first-seen order.
-#[derive(Default)]
-struct Registers<'py> {
-    names: StrInterner<'py>,
-    latest: FastMap<(i64, u32, u32), usize>,
-    rows: Vec<(i64, u32, u32, f64)>,
-}
-
-impl<'py> Registers<'py> {
-    fn set(
-        &mut self,
-        tick: i64,
-        agent: &Bound<'py, PyString>,
-        key: &Bound<'py, PyString>,
-        value: f64,
-    ) {
-        let id = (tick, self.names.id(agent), self.names.id(key));
-        match self.latest.get(&id) {
-            Some(&i) => self.rows[i].3 = value,
-            None => {
-                self.latest.insert(id, self.rows.len());
-                self.rows.push((id.0, id.1, id.2, value));
-            }
-        }
-    }
-}
-
-/// The registers' rows, free of Python objects, to finish without the GIL.
-struct RegisterRows {
-    names: Vec<String>,
-    rows: Vec<(i64, u32, u32, f64)>,
-}
-
-impl RegisterRows {
-    fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
-        let rows = self.rows.len();
-        let name = |id: u32| self.names.get(id as usize).map_or("", String::as_str);
-        let mut tick = Int64Builder::with_capacity(rows);
-        let mut agent = LargeStringBuilder::with_capacity(rows, rows * 8);
-        let mut key = LargeStringBuilder::with_capacity(rows, rows * 8);
-        let mut value = Float64Builder::with_capacity(rows);
-        for (t, a, k, v) in &self.rows {
-            tick.append_value(*t);
-            agent.append_value(name(*a));
-            key.append_value(name(*k));
-            value.append_value(*v);
-        }
-        RecordBatch::try_new(
-            register_schema(),
-            vec![
-                run_id_column(simulation_id, rows)?,
-                Arc::new(tick.finish()),
-                Arc::new(agent.finish()),
-                Arc::new(key.finish()),
-                Arc::new(value.finish()),
             ],
         )
     }

@@ -14,6 +14,8 @@ mod errors;
 mod event_encoder;
 mod interner;
 mod json_writer;
+mod key_cache;
+mod registers;
 mod row_encoder;
 mod values;
 

@@ -8,7 +8,8 @@ use crate::arrow_export::ArrowBatch;
 use crate::builders::{finish_batch, ColumnBuilder};
 use crate::column_spec::{ColumnDef, Kind, TableSpec};
 use crate::errors::EncodeFailure;
-use crate::json_writer::{JsonWriter, KeyCache};
+use crate::json_writer::JsonWriter;
+use crate::key_cache::KeyCache;
 use crate::values::{
     describe, extract_f64, extract_i64, extract_str, yield_gil, IntError, YIELD_EVERY,
 };
