@@ -147,3 +147,13 @@ def test_generators_and_tuples_of_events_are_accepted(db: DatabaseManager) -> No
     )
     assert written == 250
     assert stored_seqs(db, simulation_id) == list(range(250))
+
+
+def test_a_half_read_analytics_stream_does_not_block_the_manager(db: DatabaseManager) -> None:
+    simulation_id = fresh_run(db)
+    db.write_events(simulation_id, [{"event_type": "X", "tick": t} for t in range(50_000)])
+    reader = db.query_events(simulation_id).to_arrow_reader(1_000)
+    assert reader.read_next_batch().num_rows == 1_000
+    db.save_simulation_run(make_run(f"{simulation_id}-other"))  # the manager goes on
+    assert db.write_events(simulation_id, [{"event_type": "Y", "tick": 1}]) == 1
+    assert db.table_counts()["simulation_events"] >= 50_001

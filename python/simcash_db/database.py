@@ -313,4 +313,6 @@ class DatabaseManager:
     ) -> duckdb.DuckDBPyRelation:
         """A run's events as a DuckDB relation (``.pl()``, ``.to_arrow_table()``, ``.df()``)."""
         selection = EventFilter(tick, tick_range, day, agent_id, tx_id, event_type, limit, offset)
-        return query_events(self.conn, simulation_id, selection)
+        # A cursor of its own: a half-read result of this relation (say, an
+        # Arrow reader) must not block the manager's connection.
+        return query_events(self.conn.cursor(), simulation_id, selection)
