@@ -284,3 +284,15 @@ def test_threads_writing_different_runs_store_exactly_their_own(db: DatabaseMana
         back = db.get_events(run)
         assert [e["tick"] for e in back] == list(range(5000))
         assert {e["event_type"] for e in back} == {run}
+
+
+def test_a_writer_for_an_unknown_run_is_refused_and_leaves_nothing_open(
+    db: DatabaseManager,
+) -> None:
+    from simcash_db import NotFoundError
+
+    for _ in range(3):
+        with pytest.raises(NotFoundError, match="no simulation run 'ghost'"):
+            db.event_writer("ghost")
+    assert threading.active_count() == 1
+    assert db.validate_schema()

@@ -252,7 +252,12 @@ class DatabaseManager:
         self, simulation_id: str, *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> EventWriter:
         """A streaming writer for a long run; use it as a context manager."""
-        return EventWriter(self.conn.cursor(), simulation_id, batch_size)
+        cursor = self.conn.cursor()
+        try:
+            return EventWriter(cursor, simulation_id, batch_size)
+        except BaseException:
+            cursor.close()
+            raise
 
     def write_transactions(
         self, simulation_id: str, transactions: Iterable[Mapping[str, Any]]
