@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from simcash_db import rows
+from simcash_db import records
 from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
 from simcash_db.errors import NotFoundError, SchemaError, SchemaVersionError
@@ -191,10 +191,10 @@ class DatabaseManager:
     def save_simulation_run(self, run: SimulationRunRecord) -> None:
         """Insert a run, or update it in place (status, end time, totals)."""
         with transaction(self.conn):
-            rows.upsert(self.conn, run)
+            records.upsert(self.conn, run)
 
     def get_simulation_run(self, simulation_id: str) -> SimulationRunRecord | None:
-        found = rows.select(self.conn, SimulationRunRecord, "simulation_id = ?", [simulation_id])
+        found = records.select(self.conn, SimulationRunRecord, "simulation_id = ?", [simulation_id])
         return found[0] if found else None
 
     def require_simulation_run(self, simulation_id: str) -> SimulationRunRecord:
@@ -208,7 +208,7 @@ class DatabaseManager:
         where, params = (
             ("TRUE", []) if experiment_id is None else ("experiment_id = ?", [experiment_id])
         )
-        return rows.select(
+        return records.select(
             self.conn, SimulationRunRecord, where, params, order_by="start_time, simulation_id"
         )
 

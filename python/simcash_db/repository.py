@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from simcash_db import rows
+from simcash_db import records
 from simcash_db.connection import fetch_one, transaction
 from simcash_db.database import DatabaseManager
 from simcash_db.deletion import delete_experiment
@@ -43,10 +43,10 @@ class ExperimentRepository:
     def save_experiment(self, experiment: ExperimentRecord) -> None:
         """Insert the experiment, or update the one with the same id in place."""
         with transaction(self._conn):
-            rows.upsert(self._conn, experiment)
+            records.upsert(self._conn, experiment)
 
     def load_experiment(self, experiment_id: str) -> ExperimentRecord | None:
-        found = rows.select(self._conn, ExperimentRecord, "experiment_id = ?", [experiment_id])
+        found = records.select(self._conn, ExperimentRecord, "experiment_id = ?", [experiment_id])
         return found[0] if found else None
 
     def list_experiments(self, experiment_type: str | None = None) -> list[ExperimentRecord]:
@@ -55,7 +55,7 @@ class ExperimentRepository:
             where, params = "TRUE", []
         else:
             where, params = "experiment_type = ?", [experiment_type]
-        return rows.select(
+        return records.select(
             self._conn,
             ExperimentRecord,
             where,
@@ -76,10 +76,10 @@ class ExperimentRepository:
         """Store an iteration; saving the same (experiment, iteration) replaces it."""
         self._require_experiment(iteration.experiment_id)
         with transaction(self._conn):
-            rows.upsert(self._conn, iteration)
+            records.upsert(self._conn, iteration)
 
     def get_iterations(self, experiment_id: str) -> list[ExperimentIterationRecord]:
-        return rows.select(
+        return records.select(
             self._conn,
             ExperimentIterationRecord,
             "experiment_id = ?",
@@ -93,13 +93,13 @@ class ExperimentRepository:
         """Store an experiment event; returns the id the sequence gave it."""
         self._require_experiment(event.experiment_id)
         with transaction(self._conn):
-            rows.insert(self._conn, event.model_copy(update={"id": None}))
+            records.insert(self._conn, event.model_copy(update={"id": None}))
             row = fetch_one(self._conn, "SELECT currval('experiment_events_id_seq')")
         assert row is not None
         return int(row[0])
 
     def get_events(self, experiment_id: str, iteration: int) -> list[ExperimentEventRecord]:
-        return rows.select(
+        return records.select(
             self._conn,
             ExperimentEventRecord,
             "experiment_id = ? AND iteration = ?",
@@ -108,7 +108,7 @@ class ExperimentRepository:
         )
 
     def get_all_events(self, experiment_id: str) -> list[ExperimentEventRecord]:
-        return rows.select(
+        return records.select(
             self._conn,
             ExperimentEventRecord,
             "experiment_id = ?",

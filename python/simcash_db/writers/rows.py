@@ -13,7 +13,7 @@ from simcash_db.connection import transaction
 from simcash_db.encoding import natively_encodable, table_spec
 from simcash_db.errors import WriteError, write_failure
 from simcash_db.models import MODELS_BY_TABLE, TableModel
-from simcash_db.rows import insert
+from simcash_db.records import insert
 from simcash_db.writers.ingest import append, check_keys_unique, check_runs_exist, registered
 
 Row = Mapping[str, Any]
