@@ -184,13 +184,7 @@ impl<'py> JsonWriter<'_, 'py> {
     ) -> JsonResult {
         // Exact types first, by type pointer; subclasses take the cold path.
         if let Ok(s) = value.cast_exact::<PyString>() {
-            if money {
-                return Err(fail("int cents", value));
-            }
-            let text = s
-                .to_str()
-                .map_err(|_| fail("a str encodable as UTF-8", value))?;
-            write_str(self.out, text);
+            self.write_py_str(s, money)?;
         } else if value.is_exact_instance_of::<PyInt>() {
             self.write_int(value)?;
         } else if value.is_none() {
@@ -210,6 +204,18 @@ impl<'py> JsonWriter<'_, 'py> {
         } else {
             self.write_subclass(value, money)?;
         }
+        Ok(())
+    }
+
+    #[inline]
+    fn write_py_str(&mut self, s: &Bound<'_, PyString>, money: bool) -> JsonResult {
+        if money {
+            return Err(fail("int cents", s.as_any()));
+        }
+        let text = s
+            .to_str()
+            .map_err(|_| fail("a str encodable as UTF-8", s.as_any()))?;
+        write_str(self.out, text);
         Ok(())
     }
 
@@ -243,14 +249,7 @@ impl<'py> JsonWriter<'_, 'py> {
             return Err(fail("a JSON value", value));
         }
         if let Ok(s) = value.cast::<PyString>() {
-            if money {
-                return Err(fail("int cents", value));
-            }
-            let text = s
-                .to_str()
-                .map_err(|_| fail("a str encodable as UTF-8", value))?;
-            write_str(self.out, text);
-            return Ok(());
+            return self.write_py_str(s, money);
         }
         if value.is_instance_of::<PyInt>() {
             return self.write_int(value);
