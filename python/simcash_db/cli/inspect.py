@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -143,38 +144,29 @@ def experiment(db_path: str, experiment_id: str) -> None:
         console.print(runs)
 
 
-def _selection(
-    tick: int | None,
-    tick_range: tuple[int, int] | None,
-    day: int | None,
-    agent: str | None,
-    tx: str | None,
-    event_type: tuple[str, ...],
-) -> dict[str, Any]:
-    return {
-        "tick": tick,
-        "tick_range": tick_range,
-        "day": day,
-        "agent_id": agent,
-        "tx_id": tx,
-        "event_type": list(event_type) or None,
-    }
-
-
 _filters = [
     click.option("--tick", type=int, help="Only this tick."),
     click.option("--ticks", "tick_range", type=(int, int), help="Ticks FROM TO, inclusive."),
     click.option("--day", type=int, help="Only this day."),
-    click.option("--agent", help="Only events of this agent."),
-    click.option("--tx", help="Only events of this transaction."),
+    click.option("--agent", "agent_id", help="Only events of this agent."),
+    click.option("--tx", "tx_id", help="Only events of this transaction."),
     click.option("--type", "event_type", multiple=True, help="Only this event type (repeatable)."),
 ]
+_FILTER_NAMES = ("tick", "tick_range", "day", "agent_id", "tx_id", "event_type")
 
 
 def with_filters(command: Any) -> Any:
+    """Adds the event filter options; the command gets them as one ``selection`` dict."""
+
+    @functools.wraps(command)
+    def packed(*args: Any, **kwargs: Any) -> Any:
+        selection = {name: kwargs.pop(name) for name in _FILTER_NAMES}
+        selection["event_type"] = list(selection["event_type"]) or None
+        return command(*args, selection=selection, **kwargs)
+
     for option in reversed(_filters):
-        command = option(command)
-    return command
+        packed = option(packed)
+    return packed
 
 
 @cli.command()
@@ -187,12 +179,7 @@ def with_filters(command: Any) -> Any:
 def events(
     db_path: str,
     simulation_id: str,
-    tick: int | None,
-    tick_range: tuple[int, int] | None,
-    day: int | None,
-    agent: str | None,
-    tx: str | None,
-    event_type: tuple[str, ...],
+    selection: dict[str, Any],
     limit: int,
     offset: int,
     as_json: bool,
@@ -201,7 +188,6 @@ def events(
     with open_database(db_path) as db:
         db.setup()
         _require_run(db, simulation_id)
-        selection = _selection(tick, tick_range, day, agent, tx, event_type)
         found = db.get_events(simulation_id, limit=limit, offset=offset, **selection)
         if as_json:
             for event in found:
@@ -220,21 +206,11 @@ def events(
 @click.argument("simulation_id")
 @with_filters
 @click.pass_obj
-def replay(
-    db_path: str,
-    simulation_id: str,
-    tick: int | None,
-    tick_range: tuple[int, int] | None,
-    day: int | None,
-    agent: str | None,
-    tx: str | None,
-    event_type: tuple[str, ...],
-) -> None:
+def replay(db_path: str, simulation_id: str, selection: dict[str, Any]) -> None:
     """Replay a run tick by tick: its events in order, as the simulator emitted them."""
     with open_database(db_path) as db:
         db.setup()
         _require_run(db, simulation_id)
-        selection = _selection(tick, tick_range, day, agent, tx, event_type)
         current = None
         for event in db.get_events(simulation_id, **selection):
             if event["tick"] != current:
