@@ -221,7 +221,7 @@ def test_repeated_keys_are_refused(run_db: DatabaseManager) -> None:
     assert run_db.write_transactions("s2", [tx(1)]) == 1
 
 
-@pytest.mark.parametrize("table", ["experiments", "simulation_events", "nope"])
+@pytest.mark.parametrize("table", ["experiments", "simulation_events", "event_batches", "nope"])
 def test_write_rows_refuses_tables_it_does_not_serve(run_db: DatabaseManager, table: str) -> None:
     with pytest.raises(WriteError):
         run_db.write_rows(table, [{}])

@@ -78,3 +78,5 @@ class TableModel(BaseModel):
     sequence_column: ClassVar[str | None] = None
     # Whether rows belong to one simulation run by ``simulation_id``.
     per_simulation: ClassVar[bool] = False
+    # Filled only by the event writers (event_seq and the batch ledger are theirs).
+    event_writer_only: ClassVar[bool] = False

@@ -118,6 +118,7 @@ class SimulationEventRecord(TableModel):
     key_columns: ClassVar[tuple[str, ...]] = ("simulation_id", "event_seq")
     enforce_key = False
     per_simulation = True
+    event_writer_only = True
 
     simulation_id: str
     event_seq: Int64 = Field(ge=0)
@@ -139,6 +140,7 @@ class EventBatchRecord(TableModel):
     table_name: ClassVar[str] = "event_batches"
     key_columns: ClassVar[tuple[str, ...]] = ("simulation_id", "batch_id")
     per_simulation = True
+    event_writer_only = True
 
     simulation_id: str
     batch_id: str = Field(min_length=1)

@@ -26,7 +26,7 @@ def model_for(table: str) -> type[TableModel]:
         raise WriteError(f"no table {table!r}; known: {', '.join(sorted(MODELS_BY_TABLE))}")
     if not model.per_simulation:
         raise WriteError(f"{table} is not a per-simulation table; use its repository")
-    if table in ("simulation_events", "event_batches"):
+    if model.event_writer_only:
         raise WriteError(f"{table} is written by write_events and event_writer only")
     return model
 
