@@ -7,9 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from factories import make_run
 from simcash_db import DatabaseManager, SchemaError, SchemaVersionError
 from simcash_db.models import ALL_MODELS
 from simcash_db.schema import META_TABLE, SCHEMA_VERSION, table_columns
+from simcash_db.workload import catalog_events
 
 
 def columns_of(db: DatabaseManager, table: str) -> dict[str, str]:
@@ -74,6 +76,18 @@ class TestUnifiedSchemaCreation:
     def test_json_columns_use_the_json_type(self, db: DatabaseManager) -> None:
         assert columns_of(db, "experiments")["config"] == "JSON"
         assert columns_of(db, "simulation_events")["details"] == "JSON"
+
+    def test_event_details_are_stored_zstd_compressed(self, db_path: Path) -> None:
+        with DatabaseManager(db_path) as db:
+            db.setup()
+            db.save_simulation_run(make_run("sim-z"))
+            db.write_events("sim-z", list(catalog_events(3, 5_000)))
+            db.conn.execute("CHECKPOINT")
+            methods = db.conn.execute(
+                "SELECT DISTINCT compression FROM pragma_storage_info('simulation_events') "
+                "WHERE column_name = 'details' AND segment_type = 'JSON'"
+            ).fetchall()
+        assert methods == [("ZSTD",)]
 
     def test_setup_is_idempotent_and_records_the_version(self, db: DatabaseManager) -> None:
         db.setup()

@@ -13,7 +13,7 @@ import annotated_types
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from simcash_db.models.columns import I64_MIN, MoneyMarker, SqlType, TableModel
+from simcash_db.models.columns import I64_MIN, Compression, MoneyMarker, SqlType, TableModel
 
 # The encoders' column kinds and the DuckDB type each is stored as.
 SQL_TYPE_OF_KIND = {
@@ -36,6 +36,7 @@ class Column:
     money: bool
     from_sequence: bool
     min_value: int | None  # the field's ``ge`` bound, if any
+    compression: str | None = None  # DuckDB storage compression, if not DuckDB's choice
 
     @property
     def sql_type(self) -> str:
@@ -117,6 +118,7 @@ def table_columns(model: type[TableModel]) -> tuple[Column, ...]:
                 money=any(isinstance(m, MoneyMarker) for m in metadata),
                 from_sequence=model.sequence_column == name,
                 min_value=_lower_bound(bounds),
+                compression=next((m.name for m in metadata if isinstance(m, Compression)), None),
             )
         )
     return tuple(out)

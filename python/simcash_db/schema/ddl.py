@@ -23,6 +23,8 @@ def _literal(value: Any) -> str:
 
 def _column_sql(model: type[TableModel], column: Column) -> str:
     parts = [f'"{column.name}"', column.sql_type]
+    if column.compression:
+        parts.append(f"USING COMPRESSION {column.compression}")
     if not column.nullable and not column.from_sequence:
         parts.append("NOT NULL")
     if column.from_sequence:
