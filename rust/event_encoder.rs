@@ -3,19 +3,19 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::builder::{ArrayBuilder, Int64Builder, LargeStringBuilder};
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, Int32Array, LargeStringArray, RecordBatch};
-use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
+use crate::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
 use crate::json_writer::{under_key, JsonWriter};
 use crate::key_cache::KeyCache;
+use crate::raw_columns::{I64Column, StrColumn};
 use crate::registers::{RegisterRows, Registers};
 use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
 
@@ -93,47 +93,32 @@ pub fn run_id_column(simulation_id: &str, rows: usize) -> Result<ArrayRef, Arrow
 }
 
 struct EventColumns {
-    seq: Int64Builder,
-    tick: Int64Builder,
-    day: Int64Builder,
-    event_type: LargeStringBuilder,
-    agent: LargeStringBuilder,
-    tx: LargeStringBuilder,
-    // The JSON writer writes straight into the column's buffers.
-    details: Vec<u8>,
-    details_offsets: Vec<i64>,
+    seq: I64Column,
+    tick: I64Column,
+    day: I64Column,
+    event_type: StrColumn,
+    agent: StrColumn,
+    tx: StrColumn,
+    details: StrColumn,
 }
 
 impl EventColumns {
     fn with_capacity(rows: usize) -> Self {
+        // Generous guesses: reserved pages that are never touched cost
+        // nothing, while a reallocation copies the whole column.
         EventColumns {
-            seq: Int64Builder::with_capacity(rows),
-            tick: Int64Builder::with_capacity(rows),
-            day: Int64Builder::with_capacity(rows),
-            // Generous guesses: reserved pages that are never touched cost
-            // nothing, while a reallocation copies the whole column.
-            event_type: LargeStringBuilder::with_capacity(rows, rows * 24),
-            agent: LargeStringBuilder::with_capacity(rows, rows * 12),
-            tx: LargeStringBuilder::with_capacity(rows, rows * 16),
-            details: Vec::with_capacity(rows * 256),
-            details_offsets: {
-                let mut offsets = Vec::with_capacity(rows + 1);
-                offsets.push(0);
-                offsets
-            },
+            seq: I64Column::with_capacity(rows),
+            tick: I64Column::with_capacity(rows),
+            day: I64Column::with_capacity(rows),
+            event_type: StrColumn::with_capacity(rows, rows * 24, false),
+            agent: StrColumn::with_capacity(rows, rows * 12, true),
+            tx: StrColumn::with_capacity(rows, rows * 16, true),
+            details: StrColumn::with_capacity(rows, rows * 256, false),
         }
     }
 
-    fn finish(mut self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.seq.len();
-        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.details_offsets));
-        let values = Buffer::from_vec(self.details);
-        debug_assert!(std::str::from_utf8(values.as_slice()).is_ok());
-        // SAFETY: the JSON writer appends only ASCII (punctuation, escapes,
-        // digits) and whole `&str`s or slices of one cut next to an ASCII byte,
-        // so the buffer is valid UTF-8 and each offset is a char boundary;
-        // offsets start at 0 and never decrease, the last is the buffer length.
-        let details = unsafe { LargeStringArray::new_unchecked(offsets, values, None) };
         RecordBatch::try_new(
             event_schema(),
             vec![
@@ -144,7 +129,7 @@ impl EventColumns {
                 Arc::new(self.event_type.finish()),
                 Arc::new(self.agent.finish()),
                 Arc::new(self.tx.finish()),
-                Arc::new(details),
+                Arc::new(self.details.finish()),
             ],
         )
     }
@@ -203,54 +188,58 @@ impl<'py> Encoder<'py, '_> {
         let mut tick = None;
         let mut agent: Option<(usize, Bound<'py, PyString>)> = None;
         let mut tx = None;
-        let out = &mut self.columns.details;
-        let start = out.len();
-        out.push(b'{');
-        let mut first = true;
         let keys = &mut self.keys;
-        for_each_item(dict, |key, value| {
-            let Ok(key) = key.cast::<PyString>() else {
-                return Err(failure("<event>", "str keys", item));
-            };
-            let Some(index) = keys.lookup(&key) else {
-                return Err(failure("<event>", "keys encodable as UTF-8", key.as_any()));
-            };
-            let info = keys.get(index);
-            let (money, role) = (info.money, info.role);
-            match role {
-                Some(ROLE_EVENT_TYPE) => {
-                    event_type = Some(value.to_owned());
-                    return Ok(());
-                }
-                Some(ROLE_TICK) => {
-                    tick = Some(value.to_owned());
-                    return Ok(());
-                }
-                Some(role @ ROLE_FIRST_AGENT..=ROLE_LAST_AGENT) => {
-                    let name = SPECIAL_KEYS[role];
-                    if let Some(id) = id_value(value.to_owned(), name)? {
-                        if agent.as_ref().is_none_or(|(best, _)| role < *best) {
-                            agent = Some((role, id));
+        let write_details = |out: &mut Vec<u8>| {
+            out.push(b'{');
+            let mut first = true;
+            for_each_item(dict, |key, value| {
+                let Ok(key) = key.cast::<PyString>() else {
+                    return Err(failure("<event>", "str keys", item));
+                };
+                let Some(index) = keys.lookup(&key) else {
+                    return Err(failure("<event>", "keys encodable as UTF-8", key.as_any()));
+                };
+                let info = keys.get(index);
+                let (money, role) = (info.money, info.role);
+                match role {
+                    Some(ROLE_EVENT_TYPE) => {
+                        event_type = Some(value.to_owned());
+                        return Ok(());
+                    }
+                    Some(ROLE_TICK) => {
+                        tick = Some(value.to_owned());
+                        return Ok(());
+                    }
+                    Some(role @ ROLE_FIRST_AGENT..=ROLE_LAST_AGENT) => {
+                        let name = SPECIAL_KEYS[role];
+                        if let Some(id) = id_value(value.to_owned(), name)? {
+                            if agent.as_ref().is_none_or(|(best, _)| role < *best) {
+                                agent = Some((role, id));
+                            }
                         }
                     }
+                    Some(ROLE_TX_ID) => tx = id_value(value.to_owned(), "tx_id")?,
+                    _ => {}
                 }
-                Some(ROLE_TX_ID) => tx = id_value(value.to_owned(), "tx_id")?,
-                _ => {}
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(&keys.get(index).encoded);
-            JsonWriter { out, keys }
-                .write_value(&value, money, 1)
-                .map_err(|f| {
-                    let located = under_key(key.to_str().unwrap_or("?"))(f);
-                    let field = located.path.trim_start_matches('.').to_owned();
-                    (field, located.expected, located.found)
-                })
-        })?;
-        out.push(b'}');
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                append(out, &keys.get(index).encoded);
+                JsonWriter { out, keys }
+                    .write_value(&value, money, 1)
+                    .map_err(|f| {
+                        let located = under_key(key.to_str().unwrap_or("?"))(f);
+                        let field = located.path.trim_start_matches('.').to_owned();
+                        (field, located.expected, located.found)
+                    })
+            })?;
+            out.push(b'}');
+            Ok(())
+        };
+        // SAFETY: the JSON writer appends only ASCII (punctuation, escapes,
+        // digits) and whole `&str`s or slices of one cut next to an ASCII byte.
+        unsafe { self.columns.details.push_with(write_details) }?;
 
         let event_type = event_type.ok_or_else(|| missing("event_type"))?;
         let Ok(event_type) = event_type.cast_into::<PyString>() else {
@@ -280,16 +269,12 @@ impl<'py> Encoder<'py, '_> {
             self.register(dict, tick, &agent)?;
         }
         let c = &mut self.columns;
-        debug_assert!(c.details.len() > start);
-        let end = i64::try_from(c.details.len()).unwrap_or(i64::MAX);
-        c.details_offsets.push(end);
-        c.seq.append_value(seq);
-        c.tick.append_value(tick);
-        c.day.append_value(tick / self.ticks_per_day);
-        c.event_type.append_value(event_type_str);
-        c.agent
-            .append_option(agent.as_ref().map(|(_, a)| to_str(a)));
-        c.tx.append_option(tx.as_ref().map(to_str));
+        c.seq.push(seq);
+        c.tick.push(tick);
+        c.day.push(tick / self.ticks_per_day);
+        c.event_type.push(event_type_str);
+        c.agent.push_option(agent.as_ref().map(|(_, a)| to_str(a)));
+        c.tx.push_option(tx.as_ref().map(to_str));
         Ok(())
     }
 

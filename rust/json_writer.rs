@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
+use crate::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::key_cache::KeyCache;
 use crate::values::{describe, exact_int_i64, IntError};
@@ -94,29 +95,29 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             0x00..=0x1f => b"",
             _ => continue,
         };
-        out.extend_from_slice(&bytes[start..i]);
+        append(out, &bytes[start..i]);
         if escape.is_empty() {
             out.extend_from_slice(b"\\u00");
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push(HEX[(b >> 4) as usize]);
             out.push(HEX[(b & 0xf) as usize]);
         } else {
-            out.extend_from_slice(escape);
+            append(out, escape);
         }
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
+    append(out, &bytes[start..]);
     out.push(b'"');
 }
 
 /// Appends a finite f64 so that Python's `json.loads` gives back the same float.
 pub fn write_f64(out: &mut Vec<u8>, value: f64) {
     let mut buffer = ryu::Buffer::new();
-    out.extend_from_slice(buffer.format_finite(value).as_bytes());
+    append(out, buffer.format_finite(value).as_bytes());
 }
 
 pub fn write_i64(out: &mut Vec<u8>, value: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    append(out, itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// Writes Python values as JSON into `out`.
@@ -151,7 +152,7 @@ impl<'py> JsonWriter<'_, 'py> {
             first = false;
             let info = self.keys.get(index);
             let money = info.money;
-            self.out.extend_from_slice(&info.encoded);
+            append(self.out, &info.encoded);
             self.write_value(&value, money, depth + 1)
                 .map_err(|failure| under_key(key.to_str().unwrap_or("?"))(failure))
         })?;
@@ -188,13 +189,13 @@ impl<'py> JsonWriter<'_, 'py> {
         } else if value.is_exact_instance_of::<PyInt>() {
             self.write_int(value)?;
         } else if value.is_none() {
-            self.out.extend_from_slice(b"null");
+            append(self.out, b"null");
         } else if let Ok(flag) = value.cast_exact::<PyBool>() {
             if money {
                 return Err(fail("int cents, not a bool", value));
             }
             let text: &[u8] = if flag.is_true() { b"true" } else { b"false" };
-            self.out.extend_from_slice(text);
+            append(self.out, text);
         } else if let Ok(f) = value.cast_exact::<PyFloat>() {
             self.write_float(f, money)?;
         } else if let Ok(list) = value.cast_exact::<PyList>() {

@@ -7,7 +7,9 @@
 use pyo3::prelude::*;
 
 mod arrow_export;
+mod buffer_pool;
 mod builders;
+mod byte_append;
 mod column_spec;
 mod dict_items;
 mod errors;
@@ -15,6 +17,7 @@ mod event_encoder;
 mod interner;
 mod json_writer;
 mod key_cache;
+mod raw_columns;
 mod registers;
 mod row_encoder;
 mod values;
@@ -28,5 +31,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(event_encoder::encode_events, m)?)?;
     m.add_function(wrap_pyfunction!(event_encoder::event_layouts, m)?)?;
     m.add_function(wrap_pyfunction!(row_encoder::encode_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(buffer_pool::release_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(buffer_pool::retained_buffer_bytes, m)?)?;
     Ok(())
 }

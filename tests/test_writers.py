@@ -13,7 +13,12 @@ import simcash_db.writers.events as events_module
 import simcash_db.writers.stream as stream_module
 from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, WriteError
-from simcash_db._native import encode_events, event_layouts
+from simcash_db._native import (
+    encode_events,
+    event_layouts,
+    release_buffers,
+    retained_buffer_bytes,
+)
 from simcash_db.models import (
     AgentStateRegisterRecord,
     SimulationEventRecord,
@@ -52,6 +57,32 @@ def test_arrow_batch_is_readable_many_times_without_copies() -> None:
     assert first.schema.field("details").type == pa.large_string()
     assert first.column("event_seq").to_pylist() == [0, 1, 2]
     assert pa.schema(batch) == first.schema
+
+
+def test_encoded_buffers_are_reused_and_released_on_close() -> None:
+    """A batch's buffers, once read, serve the next batch; close() hands them back."""
+    with DatabaseManager(":memory:") as db:
+        db.setup()
+        db.save_simulation_run(make_run("s1"))
+        release_buffers()
+        batch, _ = encode_events(events(500), "s1", 0, 10)
+        assert retained_buffer_bytes() == 0
+        expected = pa.table(batch).to_pydict()  # a copy: the table itself shares the buffers
+        del batch
+        kept = retained_buffer_bytes()
+        assert kept > 500 * 64
+        again, _ = encode_events(events(500), "s1", 0, 10)  # written into the kept buffers
+        assert retained_buffer_bytes() < kept
+        assert pa.table(again).to_pydict() == expected
+        # Buffers still in use (pyarrow shares them) are never handed out again.
+        held = pa.table(again)
+        del again
+        encode_events(events(500, start=9), "s1", 0, 10)
+        assert held.to_pydict() == expected
+        del held
+        db.write_events("s1", events(300))
+        assert retained_buffer_bytes() > 0
+    assert retained_buffer_bytes() == 0
 
 
 def test_write_events_is_all_or_nothing_when_ingest_fails(

@@ -12,6 +12,8 @@ __all__ = [
     "encode_events",
     "encode_rows",
     "event_layouts",
+    "release_buffers",
+    "retained_buffer_bytes",
 ]
 
 __version__: str
@@ -64,3 +66,8 @@ def encode_rows(
     row_offset: int = 0,
 ) -> ArrowBatch: ...
 def event_layouts() -> tuple[list[str], list[str]]: ...
+def release_buffers() -> int:
+    """Free the output buffers the encoders keep for reuse; returns their bytes."""
+
+def retained_buffer_bytes() -> int:
+    """Bytes of output buffers the encoders keep for reuse."""

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from simcash_db import records
+from simcash_db._native import release_buffers
 from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
 from simcash_db.errors import NotFoundError, SchemaError, SchemaVersionError
@@ -63,11 +64,12 @@ class DatabaseManager:
     # -- lifecycle -------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connection and free the encoders' spare buffers; safe to call twice."""
         if not self._closed:
             self._closed = True
             self.conn.close()
             atexit.unregister(self._atexit)
+            release_buffers()
 
     def __enter__(self) -> DatabaseManager:
         return self
