@@ -22,7 +22,7 @@ use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, Y
 /// Keys with a column of their own. `event_type` and `tick` are left out of
 /// `details`; the agent keys (in order of preference, events.md) and `tx_id`
 /// fill filter columns and stay in `details` too.
-const SPECIAL_KEYS: [&str; 7] = [
+const SPECIAL_KEYS: [&str; 9] = [
     "event_type",
     "tick",
     "agent_id",
@@ -30,6 +30,8 @@ const SPECIAL_KEYS: [&str; 7] = [
     "sender",
     "agent_a",
     "tx_id",
+    "register_key",
+    "new_value",
 ];
 const ROLE_EVENT_TYPE: usize = 0;
 const ROLE_TICK: usize = 1;
@@ -37,6 +39,9 @@ const ROLE_FIRST_AGENT: usize = 2;
 const ROLE_AGENT_ID: usize = 2;
 const ROLE_LAST_AGENT: usize = 5;
 const ROLE_TX_ID: usize = 6;
+// A `StateRegisterSet`'s fields, kept in `details` too.
+const ROLE_REGISTER_KEY: usize = 7;
+const ROLE_NEW_VALUE: usize = 8;
 const REGISTER_EVENT: &str = "StateRegisterSet";
 
 /// The run's id is one value repeated: a dictionary column stores it once.
@@ -169,16 +174,14 @@ fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
     s.to_str().unwrap_or_default()
 }
 
-struct Encoder<'py, 'a> {
+struct Encoder<'py> {
     ticks_per_day: i64,
     columns: EventColumns,
     registers: Registers<'py>,
     keys: KeyCache<'py>,
-    register_key: &'a Bound<'py, PyString>,
-    new_value: &'a Bound<'py, PyString>,
 }
 
-impl<'py> Encoder<'py, '_> {
+impl<'py> Encoder<'py> {
     /// Encodes one event in a single pass over its items.
     fn encode(&mut self, item: &Bound<'py, PyAny>, seq: i64) -> Result<(), Failure> {
         let Ok(dict) = item.cast::<PyDict>() else {
@@ -188,6 +191,7 @@ impl<'py> Encoder<'py, '_> {
         let mut tick = None;
         let mut agent: Option<(usize, Bound<'py, PyString>)> = None;
         let mut tx = None;
+        let (mut register_key, mut new_value) = (None, None);
         let keys = &mut self.keys;
         let write_details = |out: &mut Vec<u8>| {
             out.push(b'{');
@@ -219,6 +223,8 @@ impl<'py> Encoder<'py, '_> {
                         }
                     }
                     Some(ROLE_TX_ID) => tx = id_value(value.to_owned(), "tx_id")?,
+                    Some(ROLE_REGISTER_KEY) => register_key = Some(value.to_owned()),
+                    Some(ROLE_NEW_VALUE) => new_value = Some(value.to_owned()),
                     _ => {}
                 }
                 if !first {
@@ -266,7 +272,7 @@ impl<'py> Encoder<'py, '_> {
             Err(IntError::NotInt) => return Err(failure("tick", "an int", &tick_obj)),
         };
         if event_type_str == REGISTER_EVENT {
-            self.register(dict, tick, &agent)?;
+            self.register(tick, &agent, register_key, new_value)?;
         }
         let c = &mut self.columns;
         c.seq.push(seq);
@@ -281,22 +287,17 @@ impl<'py> Encoder<'py, '_> {
     /// Records a `StateRegisterSet`; it belongs to the agent named `agent_id`.
     fn register(
         &mut self,
-        dict: &Bound<'py, PyDict>,
         tick: i64,
         agent: &Option<(usize, Bound<'py, PyString>)>,
+        key: Option<Bound<'py, PyAny>>,
+        value: Option<Bound<'py, PyAny>>,
     ) -> Result<(), Failure> {
         let Some((ROLE_AGENT_ID, agent_id)) = agent else {
             return Err(missing("agent_id"));
         };
-        let key = dict
-            .get_item(self.register_key)
-            .map_err(|_| missing("register_key"))?
-            .ok_or_else(|| missing("register_key"))?;
+        let key = key.ok_or_else(|| missing("register_key"))?;
         let key = id_value(key, "register_key")?.ok_or_else(|| missing("register_key"))?;
-        let value = dict
-            .get_item(self.new_value)
-            .map_err(|_| missing("new_value"))?
-            .ok_or_else(|| missing("new_value"))?;
+        let value = value.ok_or_else(|| missing("new_value"))?;
         let value = extract_f64(&value).map_err(|e| failure("new_value", e, &value))?;
         self.registers.set(tick, agent_id, &key, value);
         Ok(())
@@ -324,15 +325,11 @@ pub fn encode_events(
             "ticks_per_day must be > 0 and first_seq >= 0",
         ));
     }
-    let register_key = PyString::intern(py, "register_key");
-    let new_value = PyString::intern(py, "new_value");
     let mut encoder = Encoder {
         ticks_per_day,
         columns: EventColumns::with_capacity(events.len().unwrap_or(0)),
         registers: Registers::default(),
         keys: KeyCache::new(&SPECIAL_KEYS),
-        register_key: &register_key,
-        new_value: &new_value,
     };
     for (row, item) in events.try_iter()?.enumerate() {
         if row % YIELD_EVERY == YIELD_EVERY - 1 {

@@ -77,8 +77,52 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the 8 bytes in `word` is a control, '"' or '\\' (each
+/// test sets a byte's high bit only if that byte or one before it matches).
+#[inline(always)]
+fn word_needs_escape(word: u64) -> bool {
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let controls = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    (controls
+        | has_zero(word ^ (ONES * u64::from(b'"')))
+        | has_zero(word ^ (ONES * u64::from(b'\\'))))
+        != 0
+}
+
+/// Whether `bytes` holds anything JSON must escape, 8 bytes at a time.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| NEEDS_ESCAPE[b as usize]);
+    }
+    let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        if word_needs_escape(word(i)) {
+            return true;
+        }
+        i += 8;
+    }
+    // The last, overlapping word covers the tail.
+    i < bytes.len() && word_needs_escape(word(bytes.len() - 8))
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    if !needs_escape(s.as_bytes()) {
+        out.push(b'"');
+        append(out, s.as_bytes());
+        out.push(b'"');
+        return;
+    }
+    write_escaped(out, s);
+}
+
+#[cold]
+fn write_escaped(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -283,6 +327,24 @@ mod tests {
         assert_eq!(escaped("l1\nl2\t\r"), "\"l1\\nl2\\t\\r\"");
         assert_eq!(escaped("\u{0}\u{1f}"), "\"\\u0000\\u001f\"");
         assert_eq!(escaped("café ✓ 😀"), "\"café ✓ 😀\"");
+    }
+
+    #[test]
+    fn every_escapable_byte_is_found_at_every_position() {
+        for len in 1..40 {
+            for at in 0..len {
+                for special in (0u8..0x20).chain([b'"', b'\\']) {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = special;
+                    assert!(needs_escape(&bytes), "{special:#x} at {at} of {len}");
+                }
+                let mut clean = vec![b'~'; len];
+                clean[at] = 0xc3; // high bytes (UTF-8 continuation) are never escaped
+                assert!(!needs_escape(&clean));
+            }
+        }
+        assert!(!needs_escape(b""));
+        assert!(!needs_escape("é!#[]~ ".repeat(5).as_bytes()));
     }
 
     #[test]
