@@ -125,19 +125,31 @@ def test_state_registers_keep_the_last_value_of_a_tick(db: DatabaseManager) -> N
             "reason": "r",
         }
 
-    # Tick 5 spans two batches of the first write and a later write.
+    def stored() -> list[tuple[Any, ...]]:
+        return db.conn.execute(
+            "SELECT tick, agent_id, register_key, register_value FROM agent_state_registers "
+            "ORDER BY tick, register_key"
+        ).fetchall()
+
+    # Tick 5 spans two batches of the first write, then a later write, then a
+    # streamed batch.
     db.write_events(
         simulation_id,
         [register(5, 1.0), register(5, 2.0), register(5, 3.0), register(6, 4.0, "other")],
         batch_size=2,
     )
+    assert stored() == [(5, "A", "mode", 3.0), (6, "A", "other", 4.0)]
     db.write_events(simulation_id, [register(5, 9.5), register(7, 2)])
-    stored = db.conn.execute(
-        "SELECT tick, agent_id, register_key, register_value FROM agent_state_registers "
-        "ORDER BY tick"
-    ).fetchall()
-    assert stored == [(5, "A", "mode", 9.5), (6, "A", "other", 4.0), (7, "A", "mode", 2.0)]
-    assert len(db.get_events(simulation_id)) == 6
+    assert stored() == [(5, "A", "mode", 9.5), (6, "A", "other", 4.0), (7, "A", "mode", 2.0)]
+    with db.event_writer(simulation_id, batch_size=2) as writer:
+        writer.extend([register(6, 1.5, "other"), register(6, 0.5), register(6, 8.0, "other")])
+    assert stored() == [
+        (5, "A", "mode", 9.5),
+        (6, "A", "mode", 0.5),
+        (6, "A", "other", 8.0),
+        (7, "A", "mode", 2.0),
+    ]
+    assert len(db.get_events(simulation_id)) == 9
 
 
 def test_generators_and_tuples_of_events_are_accepted(db: DatabaseManager) -> None:

@@ -91,11 +91,11 @@ def test_write_events_is_all_or_nothing_when_ingest_fails(
     calls = {"n": 0}
     real = events_module.append_encoded
 
-    def fail_third(*args: Any) -> None:
+    def fail_third(*args: Any, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
-        real(*args)
+        real(*args, **kwargs)
 
     monkeypatch.setattr(events_module, "append_encoded", fail_third)
     with pytest.raises(RuntimeError, match="disk on fire"):
@@ -141,11 +141,11 @@ def test_streaming_writer_reports_a_failed_commit(
     real = stream_module.append_encoded
     calls = {"n": 0}
 
-    def fail_second(*args: Any) -> None:
+    def fail_second(*args: Any, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("constraint")
-        real(*args)
+        real(*args, **kwargs)
 
     monkeypatch.setattr(stream_module, "append_encoded", fail_second)
     writer = run_db.event_writer("s1", batch_size=4)

@@ -18,7 +18,6 @@ import duckdb
 from simcash_db._native import ArrowBatch, encode_events
 from simcash_db.connection import fetch_one
 from simcash_db.errors import NotFoundError, write_failure
-from simcash_db.models import AgentStateRegisterRecord
 from simcash_db.writers.ingest import append, registered
 from simcash_db.writers.ledger import (
     auto_batch_id,
@@ -27,6 +26,7 @@ from simcash_db.writers.ledger import (
     stored_batch_ids,
 )
 from simcash_db.writers.pipeline import IngestPipeline, Started
+from simcash_db.writers.registers import upsert_registers
 
 log = logging.getLogger("simcash_db")
 
@@ -36,8 +36,6 @@ Event = Mapping[str, Any]
 #: append of whole row groups is written straight to the file; a smaller one
 #: goes through the WAL and is written twice (3x slower, measured).
 DEFAULT_BATCH_SIZE = 2 * 122_880
-
-_REGISTER_KEY = AgentStateRegisterRecord.key_columns
 
 
 def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[int, int]:
@@ -58,29 +56,18 @@ def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[i
 def append_encoded(
     cursor: duckdb.DuckDBPyConnection,
     events: ArrowBatch,
-    registers: ArrowBatch,
     started: Started | None = None,
+    *,
+    registers: ArrowBatch | None = None,
 ) -> int:
     """Append one encoded batch inside the caller's transaction; returns its rows.
 
-    A register set again in a tick replaces the stored value: the last
-    ``StateRegisterSet`` in a tick wins, also across batches.
+    ``registers``, if given, are stored too (see ``upsert_registers``).
     """
     with registered(cursor, events) as view:
         append(cursor, "simulation_events", view, events.column_names, started)
-    if registers.num_rows:
-        with registered(cursor, registers) as view:
-            # Only stored rows from the batch's first tick on can share a key;
-            # the bound lets DuckDB's zone maps skip the rest of the table.
-            row = fetch_one(cursor, f"SELECT min(tick), any_value(simulation_id) FROM {view}")
-            assert row is not None
-            same_key = " AND ".join(f"r.{k} = v.{k}" for k in _REGISTER_KEY)
-            cursor.execute(
-                f"DELETE FROM agent_state_registers r USING {view} v "
-                f"WHERE r.simulation_id = ? AND r.tick >= ? AND {same_key}",
-                [row[1], row[0]],
-            )
-            append(cursor, "agent_state_registers", view, registers.column_names)
+    if registers is not None:
+        upsert_registers(cursor, registers)
     return events.num_rows
 
 
@@ -121,7 +108,7 @@ def write_events(
             encoded, registers = encode_events(
                 chunk, simulation_id, next_seq + written, ticks_per_day, written
             )
-            pipeline.submit(partial(append_encoded, cursor, encoded, registers))
+            pipeline.submit(partial(append_encoded, cursor, encoded, registers=registers))
             written += encoded.num_rows
         pipeline.wait()
         if batch_id is not None or written:
