@@ -7,7 +7,7 @@ use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, Int32Array, LargeStringArray, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::arrow_export::ArrowBatch;
 use crate::byte_append::append;
@@ -312,9 +312,9 @@ impl<'py> Encoder<'py> {
 /// caller's stream).
 #[pyfunction]
 #[pyo3(signature = (events, simulation_id, first_seq, ticks_per_day, row_offset=0))]
-pub fn encode_events(
-    py: Python<'_>,
-    events: &Bound<'_, PyAny>,
+pub fn encode_events<'py>(
+    py: Python<'py>,
+    events: &Bound<'py, PyAny>,
     simulation_id: &str,
     first_seq: i64,
     ticks_per_day: i64,
@@ -331,17 +331,16 @@ pub fn encode_events(
         registers: Registers::default(),
         keys: KeyCache::new(&SPECIAL_KEYS),
     };
-    for (row, item) in events.try_iter()?.enumerate() {
+    let mut encode_row = |row: usize, item: &Bound<'py, PyAny>| -> PyResult<()> {
         if row % YIELD_EVERY == YIELD_EVERY - 1 {
             yield_gil(py);
         }
-        let item = item?;
         let seq = i64::try_from(row)
             .ok()
             .and_then(|r| first_seq.checked_add(r))
             .ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("event_seq beyond i64"))?;
         encoder
-            .encode(&item, seq)
+            .encode(item, seq)
             .map_err(|(field, expected, found)| {
                 EncodeFailure {
                     row: row_offset.saturating_add(row),
@@ -350,7 +349,20 @@ pub fn encode_events(
                     found,
                 }
                 .into_pyerr(py)
-            })?;
+            })
+    };
+    if let Ok(list) = events.cast_exact::<PyList>() {
+        // By index, without the iterator protocol per row. The length is read
+        // each time: another thread may change the list while the GIL is yielded.
+        let mut row = 0;
+        while row < list.len() {
+            encode_row(row, &list.get_item(row)?)?;
+            row += 1;
+        }
+    } else {
+        for (row, item) in events.try_iter()?.enumerate() {
+            encode_row(row, &item?)?;
+        }
     }
     let Encoder {
         columns, registers, ..

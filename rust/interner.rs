@@ -19,7 +19,11 @@ impl Hasher for FastHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.write_u64(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        }
+        for &b in words.remainder() {
             self.write_u64(u64::from(b));
         }
     }
@@ -40,21 +44,36 @@ impl Hasher for FastHasher {
 
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
-/// Gives equal strings the same id. Looks a string object up by address
-/// first (holding a reference, so the address stays its own), by text second.
-#[derive(Default)]
+const RECENT_SLOTS: usize = 64;
+
+/// Gives equal strings the same id: by the str object's address in a small
+/// direct-mapped cache first (each slot holds a reference, so the address
+/// stays its object's), by text second. Bounded by the distinct texts, also
+/// when every event brings fresh str objects.
 pub struct StrInterner<'py> {
-    by_address: FastMap<usize, (Bound<'py, PyString>, u32)>,
-    by_text: HashMap<String, u32>,
+    recent: Vec<Option<(Bound<'py, PyString>, u32)>>,
+    by_text: HashMap<Box<str>, u32, BuildHasherDefault<FastHasher>>,
     texts: Vec<String>,
+}
+
+impl Default for StrInterner<'_> {
+    fn default() -> Self {
+        StrInterner {
+            recent: vec![None; RECENT_SLOTS],
+            by_text: HashMap::default(),
+            texts: Vec::new(),
+        }
+    }
 }
 
 impl<'py> StrInterner<'py> {
     /// The id of `s`, whose text must be valid UTF-8 (checked by the caller).
     pub fn id(&mut self, s: &Bound<'py, PyString>) -> u32 {
-        let address = s.as_ptr() as usize;
-        if let Some((_, id)) = self.by_address.get(&address) {
-            return *id;
+        let slot = (s.as_ptr() as usize >> 4) % RECENT_SLOTS;
+        if let Some((seen, id)) = &self.recent[slot] {
+            if seen.is(s) {
+                return *id;
+            }
         }
         let text = s.to_str().unwrap_or_default();
         let id = match self.by_text.get(text) {
@@ -62,11 +81,11 @@ impl<'py> StrInterner<'py> {
             None => {
                 let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
                 self.texts.push(text.to_owned());
-                self.by_text.insert(text.to_owned(), id);
+                self.by_text.insert(text.into(), id);
                 id
             }
         };
-        self.by_address.insert(address, (s.clone(), id));
+        self.recent[slot] = Some((s.clone(), id));
         id
     }
 

@@ -11,12 +11,36 @@ use pyo3::types::PyString;
 use crate::event_encoder::{register_schema, run_id_column};
 use crate::interner::{FastMap, StrInterner};
 
+/// Where the row of each (tick, agent, key) is. A simulator sets a tick's
+/// registers together and moves forward in time, so a small map of the
+/// current tick's keys does; the first step back in time switches to a map
+/// of every row.
+enum RowIndex {
+    Forward {
+        tick: i64,
+        keys: FastMap<(u32, u32), usize>,
+    },
+    Any(FastMap<(i64, u32, u32), usize>),
+}
+
 /// The last value of each register set in a tick, in first-seen order.
-#[derive(Default)]
 pub struct Registers<'py> {
     pub names: StrInterner<'py>,
-    latest: FastMap<(i64, u32, u32), usize>,
+    index: RowIndex,
     pub rows: Vec<(i64, u32, u32, f64)>,
+}
+
+impl Default for Registers<'_> {
+    fn default() -> Self {
+        Registers {
+            names: StrInterner::default(),
+            index: RowIndex::Forward {
+                tick: i64::MIN,
+                keys: FastMap::default(),
+            },
+            rows: Vec::new(),
+        }
+    }
 }
 
 impl<'py> Registers<'py> {
@@ -27,13 +51,32 @@ impl<'py> Registers<'py> {
         key: &Bound<'py, PyString>,
         value: f64,
     ) {
-        let id = (tick, self.names.id(agent), self.names.id(key));
-        match self.latest.get(&id) {
-            Some(&i) => self.rows[i].3 = value,
-            None => {
-                self.latest.insert(id, self.rows.len());
-                self.rows.push((id.0, id.1, id.2, value));
+        let (agent, key) = (self.names.id(agent), self.names.id(key));
+        let next = self.rows.len();
+        let row = match &mut self.index {
+            RowIndex::Forward {
+                tick: current,
+                keys,
+            } if tick >= *current => {
+                if tick > *current {
+                    *current = tick;
+                    keys.clear();
+                }
+                *keys.entry((agent, key)).or_insert(next)
             }
+            RowIndex::Forward { .. } => {
+                let every = self.rows.iter().enumerate();
+                let mut all: FastMap<_, _> = every.map(|(i, r)| ((r.0, r.1, r.2), i)).collect();
+                let row = *all.entry((tick, agent, key)).or_insert(next);
+                self.index = RowIndex::Any(all);
+                row
+            }
+            RowIndex::Any(all) => *all.entry((tick, agent, key)).or_insert(next),
+        };
+        if row == next {
+            self.rows.push((tick, agent, key, value));
+        } else {
+            self.rows[row].3 = value;
         }
     }
 }

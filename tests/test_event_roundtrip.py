@@ -152,6 +152,31 @@ def test_state_registers_keep_the_last_value_of_a_tick(db: DatabaseManager) -> N
     assert len(db.get_events(simulation_id)) == 9
 
 
+def test_registers_set_back_in_time_still_keep_the_last_value(db: DatabaseManager) -> None:
+    simulation_id = fresh_run(db)
+    ticks_and_values = [(3, 1.0), (4, 2.0), (3, 5.0), (2, 7.0), (4, 6.0), (3, 8.0)]
+    db.write_events(
+        simulation_id,
+        [
+            {
+                "event_type": "StateRegisterSet",
+                "tick": tick,
+                "agent_id": agent,
+                "register_key": "k",
+                "old_value": 0.0,
+                "new_value": value,
+            }
+            for tick, value in ticks_and_values
+            for agent in ("A", "B")
+        ],
+    )
+    stored = db.conn.execute(
+        "SELECT agent_id, tick, register_value FROM agent_state_registers ORDER BY ALL"
+    ).fetchall()
+    latest = {3: 8.0, 4: 6.0, 2: 7.0}
+    assert stored == [(a, t, latest[t]) for a in "AB" for t in sorted(latest)]
+
+
 def test_generators_and_tuples_of_events_are_accepted(db: DatabaseManager) -> None:
     simulation_id = fresh_run(db)
     written = db.write_events(
