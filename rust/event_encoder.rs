@@ -3,8 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, Int32Array, LargeStringArray, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -15,7 +14,7 @@ use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
 use crate::json_writer::{under_key, JsonWriter};
 use crate::key_cache::KeyCache;
-use crate::raw_columns::{I64Column, StrColumn};
+use crate::raw_columns::{one_value_dictionary, I64Column, StrColumn};
 use crate::registers::{RegisterRows, Registers};
 use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
 
@@ -89,14 +88,6 @@ pub fn event_layouts() -> (Vec<String>, Vec<String>) {
     (names(event_schema()), names(register_schema()))
 }
 
-pub fn run_id_column(simulation_id: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
-    let keys = Int32Array::from(vec![0; rows]);
-    let values = Arc::new(LargeStringArray::from(vec![simulation_id]));
-    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
-        keys, values,
-    )?))
-}
-
 struct EventColumns {
     seq: I64Column,
     tick: I64Column,
@@ -127,7 +118,7 @@ impl EventColumns {
         RecordBatch::try_new(
             event_schema(),
             vec![
-                run_id_column(simulation_id, rows)?,
+                one_value_dictionary(simulation_id, rows)?,
                 Arc::new(self.seq.finish()),
                 Arc::new(self.tick.finish()),
                 Arc::new(self.day.finish()),

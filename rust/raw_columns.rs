@@ -4,11 +4,39 @@
 //! Arrow's builders do the same with a capacity check and bookkeeping per
 //! value; on the event encoder's path that was a tenth of its time.
 
-use arrow_array::{Int64Array, LargeStringArray};
-use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use std::mem::size_of;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, DictionaryArray, Int32Array, Int64Array, LargeStringArray};
+use arrow_buffer::{BooleanBuffer, Buffer, MutableBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::ArrowError;
 
 use crate::buffer_pool::{into_buffer, take};
 use crate::byte_append::append;
+
+/// A column of one value repeated `rows` times, as a dictionary: the value
+/// once, and keys that are all zero. The zeros are one buffer shared by every
+/// batch; allocated zeroed, its pages cost nothing until read.
+pub fn one_value_dictionary(value: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
+    static ZEROS: Mutex<Option<Buffer>> = Mutex::new(None);
+    let mut zeros = ZEROS.lock().unwrap_or_else(PoisonError::into_inner);
+    let needed = rows * size_of::<i32>();
+    let shared = match zeros.as_ref() {
+        Some(buffer) if buffer.len() >= needed => buffer.clone(),
+        _ => {
+            let buffer = Buffer::from(MutableBuffer::from_len_zeroed(needed.next_power_of_two()));
+            *zeros = Some(buffer.clone());
+            buffer
+        }
+    };
+    drop(zeros);
+    let keys = Int32Array::new(ScalarBuffer::new(shared, 0, rows), None);
+    let values = Arc::new(LargeStringArray::from(vec![value]));
+    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+        keys, values,
+    )?))
+}
 
 /// A non-null i64 column.
 pub struct I64Column(Vec<i64>);
@@ -195,6 +223,24 @@ mod tests {
         assert!(array.is_null(1));
         assert_eq!(array.value(2), "{}");
         assert_eq!(array.value(3), "é");
+    }
+
+    #[test]
+    fn one_value_dictionaries_of_any_length_read_back() {
+        for rows in [0, 3, 1000, 10] {
+            let column = one_value_dictionary("run-1", rows).unwrap();
+            let dictionary = column
+                .as_any()
+                .downcast_ref::<DictionaryArray<Int32Type>>()
+                .unwrap();
+            assert_eq!(dictionary.len(), rows);
+            assert!(dictionary.keys().values().iter().all(|&k| k == 0));
+            let values = dictionary
+                .values()
+                .as_any()
+                .downcast_ref::<LargeStringArray>();
+            assert_eq!(values.unwrap().value(0), "run-1");
+        }
     }
 
     #[test]

@@ -8,8 +8,9 @@ use arrow_schema::ArrowError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::event_encoder::{register_schema, run_id_column};
+use crate::event_encoder::register_schema;
 use crate::interner::{FastMap, StrInterner};
+use crate::raw_columns::one_value_dictionary;
 
 /// Where the row of each (tick, agent, key) is. A simulator sets a tick's
 /// registers together and moves forward in time, so a small map of the
@@ -104,7 +105,7 @@ impl RegisterRows {
         RecordBatch::try_new(
             register_schema(),
             vec![
-                run_id_column(simulation_id, rows)?,
+                one_value_dictionary(simulation_id, rows)?,
                 Arc::new(tick.finish()),
                 Arc::new(agent.finish()),
                 Arc::new(key.finish()),
