@@ -5,8 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyIterator, PyList, PyString};
 
 use crate::arrow_export::ArrowBatch;
 use crate::byte_append::append;
@@ -15,7 +16,7 @@ use crate::errors::EncodeFailure;
 use crate::json_writer::{under_key, JsonWriter};
 use crate::key_cache::KeyCache;
 use crate::raw_columns::{one_value_dictionary, I64Column, StrColumn};
-use crate::registers::{RegisterRows, Registers};
+use crate::registers::{RegisterFold, Registers};
 use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
 
 /// Keys with a column of their own. `event_type` and `tick` are left out of
@@ -48,7 +49,7 @@ fn run_id_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::LargeUtf8))
 }
 
-fn event_schema() -> SchemaRef {
+pub fn event_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
@@ -88,7 +89,7 @@ pub fn event_layouts() -> (Vec<String>, Vec<String>) {
     (names(event_schema()), names(register_schema()))
 }
 
-struct EventColumns {
+pub struct EventColumns {
     seq: I64Column,
     tick: I64Column,
     day: I64Column,
@@ -113,7 +114,7 @@ impl EventColumns {
         }
     }
 
-    fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    pub fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.seq.len();
         RecordBatch::try_new(
             event_schema(),
@@ -165,14 +166,109 @@ fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
     s.to_str().unwrap_or_default()
 }
 
-struct Encoder<'py> {
+/// Where events come from: a list, read by index, or any iterator. Holds no
+/// GIL-bound reference, so a stream can keep it between chunks.
+pub enum EventSource {
+    List { list: Py<PyList>, next: usize },
+    Iter(Py<PyIterator>),
+}
+
+impl EventSource {
+    pub fn new(events: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(match events.cast_exact::<PyList>() {
+            Ok(list) => EventSource::List {
+                list: list.clone().unbind(),
+                next: 0,
+            },
+            Err(_) => EventSource::Iter(events.try_iter()?.unbind()),
+        })
+    }
+
+    /// The next event, or None at the end.
+    fn next<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self {
+            // The length is read each time: another thread may change the
+            // list while the GIL is yielded.
+            EventSource::List { list, next } => {
+                let list = list.bind(py);
+                if *next >= list.len() {
+                    return Ok(None);
+                }
+                *next += 1;
+                list.get_item(*next - 1).map(Some)
+            }
+            EventSource::Iter(iterator) => iterator.bind(py).clone().next().transpose(),
+        }
+    }
+}
+
+/// How rows are numbered: `event_seq` from `first_seq`, rows in errors from
+/// `row_offset` (the batch's place in the caller's stream).
+#[derive(Clone, Copy)]
+pub struct Numbering {
+    pub first_seq: i64,
+    pub row_offset: usize,
+}
+
+pub struct Encoder<'py, 'f> {
     ticks_per_day: i64,
     columns: EventColumns,
-    registers: Registers<'py>,
+    registers: Registers<'py, 'f>,
     keys: KeyCache<'py>,
 }
 
-impl<'py> Encoder<'py> {
+impl<'py, 'f> Encoder<'py, 'f> {
+    /// An encoder for about `rows` events whose registers go to `fold`.
+    pub fn new(ticks_per_day: i64, rows: usize, fold: &'f mut RegisterFold) -> Self {
+        Encoder {
+            ticks_per_day,
+            columns: EventColumns::with_capacity(rows),
+            registers: Registers::new(fold),
+            keys: KeyCache::new(&SPECIAL_KEYS),
+        }
+    }
+
+    /// Encodes up to `limit` events of `source`; `row` counts the events
+    /// encoded before (of every call), numbered by `numbering`.
+    pub fn encode_from(
+        &mut self,
+        py: Python<'py>,
+        source: &mut EventSource,
+        limit: usize,
+        numbering: Numbering,
+        row: &mut usize,
+    ) -> PyResult<()> {
+        for _ in 0..limit {
+            let Some(item) = source.next(py)? else {
+                break;
+            };
+            if *row % YIELD_EVERY == YIELD_EVERY - 1 {
+                yield_gil(py);
+            }
+            let seq = i64::try_from(*row)
+                .ok()
+                .and_then(|r| numbering.first_seq.checked_add(r))
+                .ok_or_else(|| PyOverflowError::new_err("event_seq beyond i64"))?;
+            self.encode(&item, seq)
+                .map_err(|(field, expected, found)| {
+                    EncodeFailure {
+                        row: numbering.row_offset.saturating_add(*row),
+                        field,
+                        expected,
+                        found,
+                    }
+                    .into_pyerr(py)
+                })?;
+            *row += 1;
+        }
+        Ok(())
+    }
+
+    /// The encoded columns, free of Python objects (to finish without the GIL).
+    pub fn into_columns(self) -> EventColumns {
+        self.columns
+    }
+
     /// Encodes one event in a single pass over its items.
     fn encode(&mut self, item: &Bound<'py, PyAny>, seq: i64) -> Result<(), Failure> {
         let Ok(dict) = item.cast::<PyDict>() else {
@@ -311,67 +407,32 @@ pub fn encode_events<'py>(
     ticks_per_day: i64,
     row_offset: usize,
 ) -> PyResult<(ArrowBatch, ArrowBatch)> {
-    if ticks_per_day <= 0 || first_seq < 0 {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "ticks_per_day must be > 0 and first_seq >= 0",
-        ));
-    }
-    let mut encoder = Encoder {
-        ticks_per_day,
-        columns: EventColumns::with_capacity(events.len().unwrap_or(0)),
-        registers: Registers::default(),
-        keys: KeyCache::new(&SPECIAL_KEYS),
+    check_layout(ticks_per_day, first_seq)?;
+    let mut source = EventSource::new(events)?;
+    let mut fold = RegisterFold::default();
+    let mut encoder = Encoder::new(ticks_per_day, events.len().unwrap_or(0), &mut fold);
+    let numbering = Numbering {
+        first_seq,
+        row_offset,
     };
-    let mut encode_row = |row: usize, item: &Bound<'py, PyAny>| -> PyResult<()> {
-        if row % YIELD_EVERY == YIELD_EVERY - 1 {
-            yield_gil(py);
-        }
-        let seq = i64::try_from(row)
-            .ok()
-            .and_then(|r| first_seq.checked_add(r))
-            .ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("event_seq beyond i64"))?;
-        encoder
-            .encode(item, seq)
-            .map_err(|(field, expected, found)| {
-                EncodeFailure {
-                    row: row_offset.saturating_add(row),
-                    field,
-                    expected,
-                    found,
-                }
-                .into_pyerr(py)
-            })
-    };
-    if let Ok(list) = events.cast_exact::<PyList>() {
-        // By index, without the iterator protocol per row. The length is read
-        // each time: another thread may change the list while the GIL is yielded.
-        let mut row = 0;
-        while row < list.len() {
-            encode_row(row, &list.get_item(row)?)?;
-            row += 1;
-        }
-    } else {
-        for (row, item) in events.try_iter()?.enumerate() {
-            encode_row(row, &item?)?;
-        }
-    }
-    let Encoder {
-        columns, registers, ..
-    } = encoder;
-    let registers = RegisterRows {
-        names: registers.names.into_texts(),
-        rows: registers.rows,
-    };
+    encoder.encode_from(py, &mut source, usize::MAX, numbering, &mut 0)?;
+    let columns = encoder.into_columns();
     let (events_batch, registers_batch) = py
         .detach(|| {
-            Ok::<_, ArrowError>((
-                columns.finish(simulation_id)?,
-                registers.finish(simulation_id)?,
-            ))
+            Ok::<_, ArrowError>((columns.finish(simulation_id)?, fold.finish(simulation_id)?))
         })
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok((
         ArrowBatch::new(event_schema(), vec![events_batch]),
         ArrowBatch::new(register_schema(), vec![registers_batch]),
     ))
+}
+
+pub fn check_layout(ticks_per_day: i64, first_seq: i64) -> PyResult<()> {
+    if ticks_per_day <= 0 || first_seq < 0 {
+        return Err(PyValueError::new_err(
+            "ticks_per_day must be > 0 and first_seq >= 0",
+        ));
+    }
+    Ok(())
 }

@@ -44,54 +44,58 @@ impl Hasher for FastHasher {
 
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
-const RECENT_SLOTS: usize = 64;
-
-/// Gives equal strings the same id: by the str object's address in a small
-/// direct-mapped cache first (each slot holds a reference, so the address
-/// stays its object's), by text second. Bounded by the distinct texts, also
-/// when every event brings fresh str objects.
-pub struct StrInterner<'py> {
-    recent: Vec<Option<(Bound<'py, PyString>, u32)>>,
+/// Small-integer ids for texts, in first-seen order.
+#[derive(Default)]
+pub struct TextIds {
     by_text: HashMap<Box<str>, u32, BuildHasherDefault<FastHasher>>,
     texts: Vec<String>,
 }
 
-impl Default for StrInterner<'_> {
+impl TextIds {
+    pub fn id(&mut self, text: &str) -> u32 {
+        if let Some(id) = self.by_text.get(text) {
+            return *id;
+        }
+        let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(text.to_owned());
+        self.by_text.insert(text.into(), id);
+        id
+    }
+
+    pub fn text(&self, id: u32) -> &str {
+        self.texts.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+const RECENT_SLOTS: usize = 64;
+
+/// Ids of str objects: by address in a small direct-mapped cache first (each
+/// slot holds a reference, so the address stays its object's), by text
+/// second. Bounded, also when every event brings fresh str objects.
+pub struct AddressCache<'py> {
+    recent: Vec<Option<(Bound<'py, PyString>, u32)>>,
+}
+
+impl Default for AddressCache<'_> {
     fn default() -> Self {
-        StrInterner {
+        AddressCache {
             recent: vec![None; RECENT_SLOTS],
-            by_text: HashMap::default(),
-            texts: Vec::new(),
         }
     }
 }
 
-impl<'py> StrInterner<'py> {
-    /// The id of `s`, whose text must be valid UTF-8 (checked by the caller).
-    pub fn id(&mut self, s: &Bound<'py, PyString>) -> u32 {
+impl<'py> AddressCache<'py> {
+    /// The id of `s` in `texts`; `s` must be valid UTF-8 (checked by the caller).
+    pub fn id(&mut self, s: &Bound<'py, PyString>, texts: &mut TextIds) -> u32 {
         let slot = (s.as_ptr() as usize >> 4) % RECENT_SLOTS;
         if let Some((seen, id)) = &self.recent[slot] {
             if seen.is(s) {
                 return *id;
             }
         }
-        let text = s.to_str().unwrap_or_default();
-        let id = match self.by_text.get(text) {
-            Some(id) => *id,
-            None => {
-                let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
-                self.texts.push(text.to_owned());
-                self.by_text.insert(text.into(), id);
-                id
-            }
-        };
+        let id = texts.id(s.to_str().unwrap_or_default());
         self.recent[slot] = Some((s.clone(), id));
         id
-    }
-
-    /// The texts by id, to be used once the Python objects are let go.
-    pub fn into_texts(self) -> Vec<String> {
-        self.texts
     }
 }
 

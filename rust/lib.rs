@@ -14,6 +14,7 @@ mod column_spec;
 mod dict_items;
 mod errors;
 mod event_encoder;
+mod event_stream;
 mod interner;
 mod json_writer;
 mod key_cache;
@@ -28,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<arrow_export::ArrowBatch>()?;
     m.add_class::<column_spec::TableSpec>()?;
+    m.add_class::<event_stream::EventStream>()?;
     m.add_function(wrap_pyfunction!(event_encoder::encode_events, m)?)?;
     m.add_function(wrap_pyfunction!(event_encoder::event_layouts, m)?)?;
     m.add_function(wrap_pyfunction!(row_encoder::encode_rows, m)?)?;

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::event_encoder::register_schema;
-use crate::interner::{FastMap, StrInterner};
+use crate::interner::{AddressCache, FastMap, TextIds};
 use crate::raw_columns::one_value_dictionary;
 
 /// Where the row of each (tick, agent, key) is. A simulator sets a tick's
@@ -24,17 +24,19 @@ enum RowIndex {
     Any(FastMap<(i64, u32, u32), usize>),
 }
 
-/// The last value of each register set in a tick, in first-seen order.
-pub struct Registers<'py> {
-    pub names: StrInterner<'py>,
+/// The last value of each register set in a tick, in first-seen order. Free
+/// of Python objects, so it can outlive one hold of the GIL (a stream keeps
+/// one across its chunks) and be finished without it.
+pub struct RegisterFold {
+    names: TextIds,
     index: RowIndex,
-    pub rows: Vec<(i64, u32, u32, f64)>,
+    rows: Vec<(i64, u32, u32, f64)>,
 }
 
-impl Default for Registers<'_> {
+impl Default for RegisterFold {
     fn default() -> Self {
-        Registers {
-            names: StrInterner::default(),
+        RegisterFold {
+            names: TextIds::default(),
             index: RowIndex::Forward {
                 tick: i64::MIN,
                 keys: FastMap::default(),
@@ -44,15 +46,8 @@ impl Default for Registers<'_> {
     }
 }
 
-impl<'py> Registers<'py> {
-    pub fn set(
-        &mut self,
-        tick: i64,
-        agent: &Bound<'py, PyString>,
-        key: &Bound<'py, PyString>,
-        value: f64,
-    ) {
-        let (agent, key) = (self.names.id(agent), self.names.id(key));
+impl RegisterFold {
+    fn set(&mut self, tick: i64, agent: u32, key: u32, value: f64) {
         let next = self.rows.len();
         let row = match &mut self.index {
             RowIndex::Forward {
@@ -80,18 +75,10 @@ impl<'py> Registers<'py> {
             self.rows[row].3 = value;
         }
     }
-}
 
-/// The registers' rows, free of Python objects, to finish without the GIL.
-pub struct RegisterRows {
-    pub names: Vec<String>,
-    pub rows: Vec<(i64, u32, u32, f64)>,
-}
-
-impl RegisterRows {
-    pub fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    pub fn finish(&self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.rows.len();
-        let name = |id: u32| self.names.get(id as usize).map_or("", String::as_str);
+        let name = |id: u32| self.names.text(id);
         let mut tick = Int64Builder::with_capacity(rows);
         let mut agent = LargeStringBuilder::with_capacity(rows, rows * 8);
         let mut key = LargeStringBuilder::with_capacity(rows, rows * 8);
@@ -112,5 +99,37 @@ impl RegisterRows {
                 Arc::new(value.finish()),
             ],
         )
+    }
+}
+
+/// Records registers into a fold while the GIL is held, naming agents and
+/// keys by their str objects.
+pub struct Registers<'py, 'f> {
+    pub fold: &'f mut RegisterFold,
+    addresses: AddressCache<'py>,
+}
+
+impl<'py, 'f> Registers<'py, 'f> {
+    pub fn new(fold: &'f mut RegisterFold) -> Self {
+        Registers {
+            fold,
+            addresses: AddressCache::default(),
+        }
+    }
+
+    /// `agent` and `key` must be valid UTF-8 (checked by the caller).
+    pub fn set(
+        &mut self,
+        tick: i64,
+        agent: &Bound<'py, PyString>,
+        key: &Bound<'py, PyString>,
+        value: f64,
+    ) {
+        let names = &mut self.fold.names;
+        let (agent, key) = (
+            self.addresses.id(agent, names),
+            self.addresses.id(key, names),
+        );
+        self.fold.set(tick, agent, key, value);
     }
 }

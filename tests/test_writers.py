@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -88,20 +89,24 @@ def test_encoded_buffers_are_reused_and_released_on_close() -> None:
 def test_write_events_is_all_or_nothing_when_ingest_fails(
     run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = {"n": 0}
-    real = events_module.append_encoded
+    def source_failing_after(n: int) -> Iterator[dict[str, Any]]:
+        yield from events(n)
+        raise RuntimeError("simulator crashed")
 
-    def fail_third(*args: Any, **kwargs: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("disk on fire")
-        real(*args, **kwargs)
+    # Chunks already read by DuckDB are dropped with the rest.
+    with pytest.raises(RuntimeError, match="simulator crashed"):
+        run_db.write_events("s1", source_failing_after(350), batch_size=100)
+    assert count(run_db) == 0
 
-    monkeypatch.setattr(events_module, "append_encoded", fail_third)
+    def disk_on_fire(*args: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    # A failure after the events' append takes them back too.
+    monkeypatch.setattr(events_module, "upsert_registers", disk_on_fire)
     with pytest.raises(RuntimeError, match="disk on fire"):
         run_db.write_events("s1", events(500), batch_size=100)
     assert count(run_db) == 0
-    monkeypatch.setattr(events_module, "append_encoded", real)
+    monkeypatch.undo()
     assert run_db.write_events("s1", events(5)) == 5
     assert [e["tick"] for e in run_db.get_events("s1")] == [0, 1, 2, 3, 4]
 

@@ -6,6 +6,7 @@ from typing import Any, final
 __all__ = [
     "ArrowBatch",
     "EncodeError",
+    "EventStream",
     "SimcashDbError",
     "TableSpec",
     "__version__",
@@ -37,6 +38,26 @@ class ArrowBatch:
     def __arrow_c_schema__(self) -> object: ...
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
     def __len__(self) -> int: ...
+
+@final
+class EventStream:
+    """Events encoded as DuckDB reads them; an Arrow PyCapsule stream, read once."""
+
+    def __new__(
+        cls,
+        events: Iterable[Mapping[str, Any]],
+        simulation_id: str,
+        first_seq: int,
+        ticks_per_day: int,
+        row_offset: int = 0,
+        chunk_rows: int = ...,
+    ) -> EventStream: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def __arrow_c_schema__(self) -> object: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def take_failure(self) -> BaseException | None: ...
+    def finish(self) -> tuple[int, ArrowBatch]: ...
 
 @final
 class TableSpec:

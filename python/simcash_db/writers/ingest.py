@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from simcash_db._native import ArrowBatch
+from simcash_db._native import ArrowBatch, EventStream
 from simcash_db.errors import WriteError
 from simcash_db.models import TableModel
 
@@ -22,7 +22,7 @@ _view_ids = itertools.count()
 class registered:
     """Registers ``batch`` as a view on ``cursor`` for the duration of a block."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, batch: ArrowBatch) -> None:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, batch: ArrowBatch | EventStream) -> None:
         self.cursor = cursor
         self.batch = batch
         self.name = f"simcash_incoming_{next(_view_ids)}"

@@ -1,0 +1,216 @@
+//! `EventStream`: events encoded while DuckDB reads them.
+//!
+//! DuckDB appends with two threads, each building a row group from the
+//! chunks it takes from the stream. Here a thread that needs a chunk takes
+//! the GIL and encodes it itself, while the other compresses and writes the
+//! chunk it holds: the two cores run exactly two threads. Encoding ahead on
+//! a third thread (encoded batches handed over one by one) made the three
+//! compete, and DuckDB's stragglers left cores idle: 1.0-1.2 s per million
+//! events against 0.75 s this way (benches/ingest.py).
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::ffi::FFI_ArrowSchema;
+use arrow_schema::{ArrowError, SchemaRef};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+
+use crate::arrow_export::ArrowBatch;
+use crate::event_encoder::{
+    check_layout, event_schema, register_schema, Encoder, EventSource, Numbering,
+};
+use crate::registers::RegisterFold;
+
+/// Events per chunk: one DuckDB row group, the unit a scan thread appends.
+pub const CHUNK_ROWS: usize = 122_880;
+
+struct State {
+    source: EventSource,
+    /// Events encoded so far.
+    row: usize,
+    fold: RegisterFold,
+    /// What stopped the encoding (an `EncodeError`, or the iterator's error),
+    /// until `take_failure` hands it over.
+    failure: Option<PyErr>,
+    failed: bool,
+    done: bool,
+}
+
+struct Shared {
+    simulation_id: String,
+    ticks_per_day: i64,
+    numbering: Numbering,
+    chunk_rows: usize,
+    state: Mutex<State>,
+}
+
+/// Locks the state without holding the GIL: the thread that holds the lock
+/// releases the GIL now and then while encoding, and must be able to take it back.
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn next_chunk(&self) -> Option<Result<RecordBatch, ArrowError>> {
+        let mut guard = lock(&self.state);
+        let state = &mut *guard;
+        if state.done {
+            return None;
+        }
+        Python::attach(|py| {
+            let start = state.row;
+            let mut encoder = Encoder::new(self.ticks_per_day, self.chunk_rows, &mut state.fold);
+            let encoded = encoder.encode_from(
+                py,
+                &mut state.source,
+                self.chunk_rows,
+                self.numbering,
+                &mut state.row,
+            );
+            if let Err(err) = encoded {
+                let message = err.to_string();
+                state.failure = Some(err);
+                state.failed = true;
+                state.done = true;
+                return Some(Err(ArrowError::ExternalError(message.into())));
+            }
+            state.done = state.row - start < self.chunk_rows;
+            if state.row == start {
+                return None;
+            }
+            let columns = encoder.into_columns();
+            Some(py.detach(|| columns.finish(&self.simulation_id)))
+        })
+    }
+}
+
+struct ChunkReader(Arc<Shared>);
+
+impl Iterator for ChunkReader {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_chunk()
+    }
+}
+
+impl RecordBatchReader for ChunkReader {
+    fn schema(&self) -> SchemaRef {
+        event_schema()
+    }
+}
+
+/// The events of run `simulation_id` as an Arrow stream in the
+/// `simulation_events` layout, encoded chunk by chunk as it is read (once).
+/// After the read, `finish()` gives the number of events and their registers.
+#[pyclass(module = "simcash_db._native", frozen)]
+pub struct EventStream {
+    shared: Arc<Shared>,
+    opened: Mutex<bool>,
+}
+
+#[pymethods]
+impl EventStream {
+    #[new]
+    #[pyo3(signature = (events, simulation_id, first_seq, ticks_per_day, row_offset=0, chunk_rows=CHUNK_ROWS))]
+    fn new(
+        events: &Bound<'_, PyAny>,
+        simulation_id: String,
+        first_seq: i64,
+        ticks_per_day: i64,
+        row_offset: usize,
+        chunk_rows: usize,
+    ) -> PyResult<Self> {
+        check_layout(ticks_per_day, first_seq)?;
+        if chunk_rows == 0 {
+            return Err(PyValueError::new_err("chunk_rows must be > 0"));
+        }
+        let state = State {
+            source: EventSource::new(events)?,
+            row: 0,
+            fold: RegisterFold::default(),
+            failure: None,
+            failed: false,
+            done: false,
+        };
+        Ok(EventStream {
+            shared: Arc::new(Shared {
+                simulation_id,
+                ticks_per_day,
+                numbering: Numbering {
+                    first_seq,
+                    row_offset,
+                },
+                chunk_rows,
+                state: Mutex::new(state),
+            }),
+            opened: Mutex::new(false),
+        })
+    }
+
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let ffi = FFI_ArrowSchema::try_from(event_schema().as_ref())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        PyCapsule::new_with_value(py, ffi, c"arrow_schema")
+    }
+
+    /// The stream, once: the events are encoded as they are read.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let mut opened = self.opened.lock().unwrap_or_else(PoisonError::into_inner);
+        if *opened {
+            return Err(PyValueError::new_err(
+                "an EventStream is read once: its events are encoded as they are read",
+            ));
+        }
+        *opened = true;
+        let reader = ChunkReader(self.shared.clone());
+        PyCapsule::new_with_value(
+            py,
+            FFI_ArrowArrayStream::new(Box::new(reader)),
+            c"arrow_array_stream",
+        )
+    }
+
+    #[getter]
+    fn column_names(&self) -> Vec<String> {
+        event_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// What stopped the encoding (an `EncodeError`, say), if anything did;
+    /// handed over once.
+    fn take_failure(&self, py: Python<'_>) -> Option<PyErr> {
+        py.detach(|| lock(&self.shared.state).failure.take())
+    }
+
+    /// After the stream was read to its end: `(events, registers)`, the
+    /// number of events and the last value of each register set in a tick.
+    fn finish(&self, py: Python<'_>) -> PyResult<(usize, ArrowBatch)> {
+        let (rows, registers) = py
+            .detach(|| {
+                let state = lock(&self.shared.state);
+                if state.failed || !state.done {
+                    return Err("the stream was not read to its end".to_owned());
+                }
+                let registers = state
+                    .fold
+                    .finish(&self.shared.simulation_id)
+                    .map_err(|e| e.to_string())?;
+                Ok((state.row, registers))
+            })
+            .map_err(PyValueError::new_err)?;
+        Ok((rows, ArrowBatch::new(register_schema(), vec![registers])))
+    }
+}
