@@ -26,6 +26,7 @@ mod values;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CHUNK_ROWS", event_stream::CHUNK_ROWS)?;
     errors::register(m)?;
     m.add_class::<arrow_export::ArrowBatch>()?;
     m.add_class::<column_spec::TableSpec>()?;

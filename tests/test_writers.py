@@ -15,6 +15,7 @@ import simcash_db.writers.stream as stream_module
 from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, WriteError
 from simcash_db._native import (
+    EventStream,
     encode_events,
     event_layouts,
     release_buffers,
@@ -333,3 +334,40 @@ def test_a_writer_for_an_unknown_run_is_refused_and_leaves_nothing_open(
             db.event_writer("ghost")
     assert threading.active_count() == threads
     assert db.validate_schema()
+
+
+def test_event_stream_is_read_once_in_chunks_and_reports_its_registers() -> None:
+    source = (
+        {
+            "event_type": "StateRegisterSet",
+            "tick": t // 3,
+            "agent_id": "A",
+            "register_key": "k",
+            "new_value": float(t),
+        }
+        for t in range(250)
+    )
+    stream = EventStream(source, "s1", 10, 5, chunk_rows=100)
+    with pytest.raises(ValueError, match="read to its end"):
+        stream.finish()
+    table = pa.table(stream)
+    assert table.column("event_seq").to_pylist() == list(range(10, 260))
+    assert [len(b) for b in table.to_batches()] == [100, 100, 50]
+    with pytest.raises(ValueError, match="read once"):
+        pa.table(stream)
+    written, registers = stream.finish()
+    assert written == 250
+    values = pa.table(registers).column("register_value").to_pylist()
+    assert values == [float(min(t * 3 + 2, 249)) for t in range(84)]  # the last value of each tick
+
+
+def test_a_bad_event_in_a_later_chunk_names_its_row_and_writes_nothing(
+    run_db: DatabaseManager,
+) -> None:
+    batch = events(500)
+    batch[371]["amount"] = 1.5
+    with pytest.raises(EncodeError) as err:
+        run_db.write_events("s1", batch, batch_size=100)
+    assert (err.value.row, err.value.field) == (371, "amount")
+    assert count(run_db) == 0
+    assert run_db.write_events("s1", events(3)) == 3

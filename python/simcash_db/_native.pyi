@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, final
 
 __all__ = [
+    "CHUNK_ROWS",
     "ArrowBatch",
     "EncodeError",
     "EventStream",
@@ -18,6 +19,7 @@ __all__ = [
 ]
 
 __version__: str
+CHUNK_ROWS: int
 
 class SimcashDbError(Exception): ...
 

@@ -29,7 +29,14 @@ from simcash_db.schema import (
     drop_schema_sql,
     find_mismatches,
 )
-from simcash_db.writers import DEFAULT_BATCH_SIZE, EventWriter, model_for, write_events, write_rows
+from simcash_db.writers import (
+    CHUNK_ROWS,
+    DEFAULT_BATCH_SIZE,
+    EventWriter,
+    model_for,
+    write_events,
+    write_rows,
+)
 
 log = logging.getLogger("simcash_db")
 
@@ -235,16 +242,17 @@ class DatabaseManager:
         simulation_id: str,
         events: Iterable[Mapping[str, Any]],
         *,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int = CHUNK_ROWS,
         batch_id: str | None = None,
     ) -> int:
         """Store a run's events as one transaction: all land, or none do.
 
         ``events`` are the simulator's flat dicts (``event_type``, ``tick``,
-        anything else). ``event_seq`` continues after the run's stored
-        events; ``StateRegisterSet`` events also update
+        anything else), a list or any iterable. ``event_seq`` continues after
+        the run's stored events; ``StateRegisterSet`` events also update
         ``agent_state_registers``. Returns the number of events written.
-        A ``batch_id`` already stored for the run (a retry after a crash)
+        DuckDB encodes ``batch_size`` events at a time as it appends them. A
+        ``batch_id`` already stored for the run (a retry after a crash)
         writes nothing and returns 0.
         """
         with self._cursor() as cursor:

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from simcash_db._native import ArrowBatch, EventStream
+from simcash_db._native import CHUNK_ROWS, ArrowBatch, EventStream
 from simcash_db.connection import fetch_one
 from simcash_db.errors import NotFoundError, write_failure
 from simcash_db.writers.ingest import append, registered
@@ -39,9 +39,9 @@ Event = Mapping[str, Any]
 #: slower, measured).
 DEFAULT_BATCH_SIZE = 2 * 122_880
 
-#: Events ``write_events`` encodes at a time: one row group, the unit a
-#: DuckDB append thread takes (twice that was 10-15% slower, measured).
-CHUNK_ROWS = 122_880
+#: Events ``write_events`` encodes at a time (``CHUNK_ROWS``, from the native
+#: module): one row group, the unit a DuckDB append thread takes. Half or
+#: twice that was 10-25% slower (measured).
 
 
 def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[int, int]:
