@@ -37,6 +37,8 @@ struct State {
     failure: Option<PyErr>,
     failed: bool,
     done: bool,
+    /// A chunk encoded ahead by `prefetch`, handed out first.
+    ready: Option<Result<RecordBatch, ArrowError>>,
 }
 
 struct Shared {
@@ -57,10 +59,21 @@ impl Shared {
     fn next_chunk(&self) -> Option<Result<RecordBatch, ArrowError>> {
         let mut guard = lock(&self.state);
         let state = &mut *guard;
+        if let Some(chunk) = state.ready.take() {
+            return Some(chunk);
+        }
         if state.done {
             return None;
         }
-        Python::attach(|py| {
+        Python::attach(|py| self.encode_chunk(py, state))
+    }
+
+    fn encode_chunk(
+        &self,
+        py: Python<'_>,
+        state: &mut State,
+    ) -> Option<Result<RecordBatch, ArrowError>> {
+        {
             let start = state.row;
             let mut encoder = Encoder::new(self.ticks_per_day, self.chunk_rows, &mut state.fold);
             let encoded = encoder.encode_from(
@@ -83,7 +96,7 @@ impl Shared {
             }
             let columns = encoder.into_columns();
             Some(py.detach(|| columns.finish(&self.simulation_id)))
-        })
+        }
     }
 }
 
@@ -135,6 +148,7 @@ impl EventStream {
             failure: None,
             failed: false,
             done: false,
+            ready: None,
         };
         Ok(EventStream {
             shared: Arc::new(Shared {
@@ -178,6 +192,18 @@ impl EventStream {
             FFI_ArrowArrayStream::new(Box::new(reader)),
             c"arrow_array_stream",
         )
+    }
+
+    /// Encodes the first chunk now, on the calling thread: DuckDB's threads
+    /// then start with one chunk ready instead of one waiting for the other.
+    fn prefetch(&self, py: Python<'_>) {
+        // Before the read starts nothing else holds the lock; if something
+        // does, prefetching is only skipped.
+        if let Ok(mut state) = self.shared.state.try_lock() {
+            if state.ready.is_none() && !state.done {
+                state.ready = self.shared.encode_chunk(py, &mut state);
+            }
+        }
     }
 
     #[getter]

@@ -108,6 +108,7 @@ def write_events(
             log.info("batch %r of %r is stored already: skipped", batch_id, simulation_id)
             return 0
     stream = EventStream(events, simulation_id, next_seq, ticks_per_day, chunk_rows=batch_size)
+    stream.prefetch()
     cursor.execute("BEGIN TRANSACTION")
     try:
         try:
