@@ -1,21 +1,20 @@
 //! Encodes a simulator's event dicts into the `simulation_events` layout, and
-//! the `StateRegisterSet` events among them into `agent_state_registers`.
+//! the `StateRegisterSet` events among them into `agent_state_registers`
+//! (the layouts are in `event_layout`).
 
-use std::sync::{Arc, OnceLock};
-
-use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use arrow_schema::ArrowError;
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyIterator, PyList, PyString};
+use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
 use crate::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
+use crate::event_layout::{event_schema, register_schema, EventColumns};
+use crate::event_source::EventSource;
 use crate::json_writer::{under_key, JsonWriter};
 use crate::key_cache::KeyCache;
-use crate::raw_columns::{one_value_dictionary, I64Column, StrColumn};
 use crate::registers::{RegisterFold, Registers};
 use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
 
@@ -43,94 +42,6 @@ const ROLE_TX_ID: usize = 6;
 const ROLE_REGISTER_KEY: usize = 7;
 const ROLE_NEW_VALUE: usize = 8;
 const REGISTER_EVENT: &str = "StateRegisterSet";
-
-/// The run's id is one value repeated: a dictionary column stores it once.
-fn run_id_type() -> DataType {
-    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::LargeUtf8))
-}
-
-pub fn event_schema() -> SchemaRef {
-    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new("simulation_id", run_id_type(), false),
-                Field::new("event_seq", DataType::Int64, false),
-                Field::new("tick", DataType::Int64, false),
-                Field::new("day", DataType::Int64, false),
-                Field::new("event_type", DataType::LargeUtf8, false),
-                Field::new("agent_id", DataType::LargeUtf8, true),
-                Field::new("tx_id", DataType::LargeUtf8, true),
-                Field::new("details", DataType::LargeUtf8, false),
-            ]))
-        })
-        .clone()
-}
-
-pub fn register_schema() -> SchemaRef {
-    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new("simulation_id", run_id_type(), false),
-                Field::new("tick", DataType::Int64, false),
-                Field::new("agent_id", DataType::LargeUtf8, false),
-                Field::new("register_key", DataType::LargeUtf8, false),
-                Field::new("register_value", DataType::Float64, false),
-            ]))
-        })
-        .clone()
-}
-
-/// The column names of the two outputs, checked against the models in Python.
-#[pyfunction]
-pub fn event_layouts() -> (Vec<String>, Vec<String>) {
-    let names = |schema: SchemaRef| schema.fields().iter().map(|f| f.name().clone()).collect();
-    (names(event_schema()), names(register_schema()))
-}
-
-pub struct EventColumns {
-    seq: I64Column,
-    tick: I64Column,
-    day: I64Column,
-    event_type: StrColumn,
-    agent: StrColumn,
-    tx: StrColumn,
-    details: StrColumn,
-}
-
-impl EventColumns {
-    fn with_capacity(rows: usize) -> Self {
-        // Generous guesses: reserved pages that are never touched cost
-        // nothing, while a reallocation copies the whole column.
-        EventColumns {
-            seq: I64Column::with_capacity(rows),
-            tick: I64Column::with_capacity(rows),
-            day: I64Column::with_capacity(rows),
-            event_type: StrColumn::with_capacity(rows, rows * 24, false),
-            agent: StrColumn::with_capacity(rows, rows * 12, true),
-            tx: StrColumn::with_capacity(rows, rows * 16, true),
-            details: StrColumn::with_capacity(rows, rows * 256, false),
-        }
-    }
-
-    pub fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
-        let rows = self.seq.len();
-        RecordBatch::try_new(
-            event_schema(),
-            vec![
-                one_value_dictionary(simulation_id, rows)?,
-                Arc::new(self.seq.finish()),
-                Arc::new(self.tick.finish()),
-                Arc::new(self.day.finish()),
-                Arc::new(self.event_type.finish()),
-                Arc::new(self.agent.finish()),
-                Arc::new(self.tx.finish()),
-                Arc::new(self.details.finish()),
-            ],
-        )
-    }
-}
 
 type Failure = (String, &'static str, String);
 
@@ -164,42 +75,6 @@ fn id_value<'py>(
 /// A str already checked to be UTF-8 by `id_value`.
 fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
     s.to_str().unwrap_or_default()
-}
-
-/// Where events come from: a list, read by index, or any iterator. Holds no
-/// GIL-bound reference, so a stream can keep it between chunks.
-pub enum EventSource {
-    List { list: Py<PyList>, next: usize },
-    Iter(Py<PyIterator>),
-}
-
-impl EventSource {
-    pub fn new(events: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(match events.cast_exact::<PyList>() {
-            Ok(list) => EventSource::List {
-                list: list.clone().unbind(),
-                next: 0,
-            },
-            Err(_) => EventSource::Iter(events.try_iter()?.unbind()),
-        })
-    }
-
-    /// The next event, or None at the end.
-    fn next<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self {
-            // The length is read each time: another thread may change the
-            // list while the GIL is yielded.
-            EventSource::List { list, next } => {
-                let list = list.bind(py);
-                if *next >= list.len() {
-                    return Ok(None);
-                }
-                *next += 1;
-                list.get_item(*next - 1).map(Some)
-            }
-            EventSource::Iter(iterator) => iterator.bind(py).clone().next().transpose(),
-        }
-    }
 }
 
 /// How rows are numbered: `event_seq` from `first_seq`, rows in errors from

@@ -19,9 +19,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use crate::arrow_export::ArrowBatch;
-use crate::event_encoder::{
-    check_layout, event_schema, register_schema, Encoder, EventSource, Numbering,
-};
+use crate::event_encoder::{check_layout, Encoder, Numbering};
+use crate::event_layout::{event_schema, register_schema};
+use crate::event_source::EventSource;
 use crate::registers::RegisterFold;
 
 /// Events per chunk: one DuckDB row group, the unit a scan thread appends.

@@ -1,8 +1,9 @@
 //! `simcash_db._native`: encodes simulator output into Arrow for DuckDB.
 //!
 //! Each concern has its own module: the error classes, strict value
-//! extraction, the JSON writer, the column spec, the Arrow builders, the two
-//! encoders and the Arrow PyCapsule export.
+//! extraction, the JSON writer, the column spec, the output columns and their
+//! recycled buffers, the two encoders (events: layout, source, encoder, and
+//! the stream DuckDB reads while encoding) and the Arrow PyCapsule export.
 
 use pyo3::prelude::*;
 
@@ -14,6 +15,8 @@ mod column_spec;
 mod dict_items;
 mod errors;
 mod event_encoder;
+mod event_layout;
+mod event_source;
 mod event_stream;
 mod interner;
 mod json_writer;
@@ -32,7 +35,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<column_spec::TableSpec>()?;
     m.add_class::<event_stream::EventStream>()?;
     m.add_function(wrap_pyfunction!(event_encoder::encode_events, m)?)?;
-    m.add_function(wrap_pyfunction!(event_encoder::event_layouts, m)?)?;
+    m.add_function(wrap_pyfunction!(event_layout::event_layouts, m)?)?;
     m.add_function(wrap_pyfunction!(row_encoder::encode_rows, m)?)?;
     m.add_function(wrap_pyfunction!(buffer_pool::release_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(buffer_pool::retained_buffer_bytes, m)?)?;

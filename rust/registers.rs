@@ -8,7 +8,7 @@ use arrow_schema::ArrowError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::event_encoder::register_schema;
+use crate::event_layout::register_schema;
 use crate::interner::{AddressCache, FastMap, TextIds};
 use crate::raw_columns::one_value_dictionary;
 
