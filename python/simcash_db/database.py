@@ -251,9 +251,10 @@ class DatabaseManager:
         anything else), a list or any iterable. ``event_seq`` continues after
         the run's stored events; ``StateRegisterSet`` events also update
         ``agent_state_registers``. Returns the number of events written.
-        DuckDB encodes ``batch_size`` events at a time as it appends them. A
-        ``batch_id`` already stored for the run (a retry after a crash)
-        writes nothing and returns 0.
+        DuckDB's append threads encode ``batch_size`` events at a time as they
+        append them, so a generator given as ``events`` runs on those threads,
+        not the caller's. A ``batch_id`` already stored for the run (a retry
+        after a crash) writes nothing and returns 0.
         """
         with self._cursor() as cursor:
             return write_events(cursor, simulation_id, events, batch_size, batch_id)
