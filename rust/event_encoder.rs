@@ -57,7 +57,8 @@ fn missing(field: &str) -> Failure {
     )
 }
 
-/// A str id, or None; anything else fails.
+/// A str id, or None; anything else fails. Ids stay in `details` too, so
+/// the JSON writer checks that they are UTF-8 (and says so under their name).
 fn id_value<'py>(
     value: Bound<'py, PyAny>,
     name: &str,
@@ -66,13 +67,12 @@ fn id_value<'py>(
         return Ok(None);
     }
     match value.cast_into::<PyString>() {
-        Ok(s) if s.to_str().is_ok() => Ok(Some(s)),
-        Ok(s) => Err(failure(name, "a str encodable as UTF-8", s.as_any())),
+        Ok(s) => Ok(Some(s)),
         Err(e) => Err(failure(name, "a str id", &e.into_inner())),
     }
 }
 
-/// A str already checked to be UTF-8 by `id_value`.
+/// An id's text; read once `details` is written, which checked it is UTF-8.
 fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
     s.to_str().unwrap_or_default()
 }
