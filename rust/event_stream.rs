@@ -6,7 +6,7 @@
 //! chunk it holds: the two cores run exactly two threads. Encoding ahead on
 //! a third thread (encoded batches handed over one by one) made the three
 //! compete, and DuckDB's stragglers left cores idle: 1.0-1.2 s per million
-//! events against 0.75 s this way (benches/ingest.py).
+//! events against 0.75-0.85 s this way (benches/ingest.py).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -73,30 +73,28 @@ impl Shared {
         py: Python<'_>,
         state: &mut State,
     ) -> Option<Result<RecordBatch, ArrowError>> {
-        {
-            let start = state.row;
-            let mut encoder = Encoder::new(self.ticks_per_day, self.chunk_rows, &mut state.fold);
-            let encoded = encoder.encode_from(
-                py,
-                &mut state.source,
-                self.chunk_rows,
-                self.numbering,
-                &mut state.row,
-            );
-            if let Err(err) = encoded {
-                let message = err.to_string();
-                state.failure = Some(err);
-                state.failed = true;
-                state.done = true;
-                return Some(Err(ArrowError::ExternalError(message.into())));
-            }
-            state.done = state.row - start < self.chunk_rows;
-            if state.row == start {
-                return None;
-            }
-            let columns = encoder.into_columns();
-            Some(py.detach(|| columns.finish(&self.simulation_id)))
+        let start = state.row;
+        let mut encoder = Encoder::new(self.ticks_per_day, self.chunk_rows, &mut state.fold);
+        let encoded = encoder.encode_from(
+            py,
+            &mut state.source,
+            self.chunk_rows,
+            self.numbering,
+            &mut state.row,
+        );
+        if let Err(err) = encoded {
+            let message = err.to_string();
+            state.failure = Some(err);
+            state.failed = true;
+            state.done = true;
+            return Some(Err(ArrowError::ExternalError(message.into())));
         }
+        state.done = state.row - start < self.chunk_rows;
+        if state.row == start {
+            return None;
+        }
+        let columns = encoder.into_columns();
+        Some(py.detach(|| columns.finish(&self.simulation_id)))
     }
 }
 

@@ -39,10 +39,6 @@ Event = Mapping[str, Any]
 #: slower, measured).
 DEFAULT_BATCH_SIZE = 2 * 122_880
 
-#: Events ``write_events`` encodes at a time (``CHUNK_ROWS``, from the native
-#: module): one row group, the unit a DuckDB append thread takes. Half or
-#: twice that was 10-25% slower (measured).
-
 
 def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[int, int]:
     """(ticks_per_day, next event_seq) of a run; NotFoundError if it has no row."""
@@ -99,7 +95,9 @@ def write_events(
     ``event_seq`` continues after the run's stored events. Nothing is written
     if any event is bad (EncodeError names the row and the field). With a
     ``batch_id`` already stored for the run, nothing is written and 0 returned.
-    ``batch_size`` events are encoded at a time, which bounds the memory used.
+    ``batch_size`` events are encoded at a time, which bounds the memory
+    used. The default, ``CHUNK_ROWS``, is one DuckDB row group, the unit an
+    append thread takes; half or twice that was 10-25% slower (measured).
     """
     ticks_per_day, next_seq = run_layout(cursor, simulation_id)
     if batch_id is not None:
