@@ -8,6 +8,7 @@
 //! compete, and DuckDB's stragglers left cores idle: 1.0-1.2 s per million
 //! events against 0.75-0.85 s this way (benches/ingest.py).
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
@@ -83,7 +84,10 @@ impl Shared {
             &mut state.row,
         );
         if let Err(err) = encoded {
-            let message = err.to_string();
+            // Only a summary goes to DuckDB (the caller raises `err` itself):
+            // arrow-rs hands the text over as a C string and aborts on a NUL,
+            // which a field name may hold.
+            let message = err.to_string().replace('\0', "\\0");
             state.failure = Some(err);
             state.failed = true;
             state.done = true;
@@ -104,7 +108,11 @@ impl Iterator for ChunkReader {
     type Item = Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next_chunk()
+        // Called from DuckDB through C: a panic must not unwind out of it.
+        catch_unwind(AssertUnwindSafe(|| self.0.next_chunk())).unwrap_or_else(|_| {
+            let message = "the event encoder failed unexpectedly (a bug: please report it)";
+            Some(Err(ArrowError::ExternalError(message.into())))
+        })
     }
 }
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from factories import make_experiment, make_linked_run, make_run
-from simcash_db import DatabaseManager, ExperimentRecorder, ExperimentRepository
+from simcash_db import DatabaseManager, EncodeError, ExperimentRecorder, ExperimentRepository
 from simcash_db.cli import cli
 
 HOSTILE = [
@@ -106,3 +106,14 @@ class TestWrongShapedIds:
             "config_json",
         }
         assert db.table_counts()["simulation_runs"] == 0
+
+
+def test_a_nul_in_the_name_of_a_bad_field_is_reported_not_fatal(db: DatabaseManager) -> None:
+    """The failure crosses DuckDB as C text mid-append; a NUL there aborted the process."""
+    db.save_simulation_run(make_run("s1"))
+    events = [{"event_type": "X", "tick": t} for t in range(300)]
+    events[250]["bad\x00key"] = (1, 2)
+    with pytest.raises(EncodeError) as err:
+        db.write_events("s1", events, batch_size=100)
+    assert (err.value.row, err.value.field) == (250, "bad\x00key")
+    assert db.table_counts()["simulation_events"] == 0
