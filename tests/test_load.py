@@ -54,7 +54,7 @@ def test_a_reader_during_a_long_write_sees_committed_batches_only(db_path: Path)
 def test_ten_million_events_stream_in_bounded_memory() -> None:
     """By hand: `make test-slow`. Peak RSS at 3 M and 10 M events is the same.
 
-    The child caps DuckDB's buffer pool (benches/ingest.py); 3 M events fill it.
+    The child caps DuckDB's buffer pool (benches/ingest.py) so that 3 M events fill it.
     """
     peaks = []
     for count in (3_000_000, 10_000_000):
