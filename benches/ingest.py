@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument(
         "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="the streaming writer's batch"
     )
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--stream-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stream_child:
