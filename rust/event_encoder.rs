@@ -43,18 +43,19 @@ const ROLE_REGISTER_KEY: usize = 7;
 const ROLE_NEW_VALUE: usize = 8;
 const REGISTER_EVENT: &str = "StateRegisterSet";
 
-type Failure = (String, &'static str, String);
+/// (field, expected, found); boxed so the hot path returns one word.
+type Failure = Box<(String, &'static str, String)>;
 
 fn failure(field: &str, expected: &'static str, value: &Bound<'_, PyAny>) -> Failure {
-    (field.to_owned(), expected, describe(value))
+    Box::new((field.to_owned(), expected, describe(value)))
 }
 
 fn missing(field: &str) -> Failure {
-    (
+    Box::new((
         field.to_owned(),
         "a value (the field is required)",
         "nothing".to_owned(),
-    )
+    ))
 }
 
 /// A str id, or None; anything else fails. Ids stay in `details` too, so
@@ -124,16 +125,16 @@ impl<'py, 'f> Encoder<'py, 'f> {
                 .ok()
                 .and_then(|r| numbering.first_seq.checked_add(r))
                 .ok_or_else(|| PyOverflowError::new_err("event_seq beyond i64"))?;
-            self.encode(&item, seq)
-                .map_err(|(field, expected, found)| {
-                    EncodeFailure {
-                        row: numbering.row_offset.saturating_add(*row),
-                        field,
-                        expected,
-                        found,
-                    }
-                    .into_pyerr(py)
-                })?;
+            self.encode(&item, seq).map_err(|failure| {
+                let (field, expected, found) = *failure;
+                EncodeFailure {
+                    row: numbering.row_offset.saturating_add(*row),
+                    field,
+                    expected,
+                    found,
+                }
+                .into_pyerr(py)
+            })?;
             *row += 1;
         }
         Ok(())
@@ -199,11 +200,11 @@ impl<'py, 'f> Encoder<'py, 'f> {
                     .map_err(|f| {
                         let located = under_key(key.to_str().unwrap_or("?"))(f);
                         let field = located.path.trim_start_matches('.').to_owned();
-                        (field, located.expected, located.found)
+                        Box::new((field, located.expected, located.found))
                     })
             })?;
             out.push(b'}');
-            Ok(())
+            Ok::<(), Failure>(())
         };
         // SAFETY: the JSON writer appends only ASCII (punctuation, escapes,
         // digits) and whole `&str`s or slices of one cut next to an ASCII byte.

@@ -38,26 +38,27 @@ pub struct JsonFailure {
     pub found: String,
 }
 
-type JsonResult = Result<(), JsonFailure>;
+/// Boxed: the hot path then returns one word, not the whole failure.
+type JsonResult = Result<(), Box<JsonFailure>>;
 
-fn fail(expected: &'static str, value: &Bound<'_, PyAny>) -> JsonFailure {
-    JsonFailure {
+fn fail(expected: &'static str, value: &Bound<'_, PyAny>) -> Box<JsonFailure> {
+    Box::new(JsonFailure {
         path: String::new(),
         expected,
         found: describe(value),
-    }
+    })
 }
 
 /// Prefixes the failure's path with the key or index it was found under; the
 /// path is built only while a failure unwinds, never on the hot path.
-pub fn under_key(key: &str) -> impl FnOnce(JsonFailure) -> JsonFailure + '_ {
+pub fn under_key(key: &str) -> impl FnOnce(Box<JsonFailure>) -> Box<JsonFailure> + '_ {
     move |mut failure| {
         failure.path = format!(".{key}{}", failure.path);
         failure
     }
 }
 
-fn under_index(index: usize) -> impl FnOnce(JsonFailure) -> JsonFailure {
+fn under_index(index: usize) -> impl FnOnce(Box<JsonFailure>) -> Box<JsonFailure> {
     move |mut failure| {
         failure.path = format!("[{index}]{}", failure.path);
         failure
@@ -402,11 +403,11 @@ mod tests {
 
     #[test]
     fn failure_paths_are_built_while_unwinding() {
-        let inner = JsonFailure {
+        let inner = Box::new(JsonFailure {
             path: String::new(),
             expected: "x",
             found: "y".into(),
-        };
+        });
         let located = under_key("costs")(under_index(3)(under_key("total")(inner)));
         assert_eq!(located.path, ".costs[3].total");
     }
