@@ -7,6 +7,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
 
+use crate::arrow_export::column_names;
 use crate::raw_columns::{one_value_dictionary, I64Column, StrColumn};
 
 /// The run's id is one value repeated: a dictionary column stores it once.
@@ -50,8 +51,10 @@ pub fn register_schema() -> SchemaRef {
 /// The column names of the two outputs, checked against the models in Python.
 #[pyfunction]
 pub fn event_layouts() -> (Vec<String>, Vec<String>) {
-    let names = |schema: SchemaRef| schema.fields().iter().map(|f| f.name().clone()).collect();
-    (names(event_schema()), names(register_schema()))
+    (
+        column_names(&event_schema()),
+        column_names(&register_schema()),
+    )
 }
 
 pub struct EventColumns {

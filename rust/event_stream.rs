@@ -11,15 +11,13 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{RecordBatch, RecordBatchReader};
-use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, SchemaRef};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use crate::arrow_export::ArrowBatch;
+use crate::arrow_export::{column_names, schema_capsule, stream_capsule, ArrowBatch};
 use crate::event_encoder::{check_layout, Encoder, Numbering};
 use crate::event_layout::{event_schema, register_schema};
 use crate::event_source::EventSource;
@@ -172,9 +170,7 @@ impl EventStream {
     }
 
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        let ffi = FFI_ArrowSchema::try_from(event_schema().as_ref())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        PyCapsule::new_with_value(py, ffi, c"arrow_schema")
+        schema_capsule(py, &event_schema())
     }
 
     /// The stream, once: the events are encoded as they are read.
@@ -192,12 +188,7 @@ impl EventStream {
             ));
         }
         *opened = true;
-        let reader = ChunkReader(self.shared.clone());
-        PyCapsule::new_with_value(
-            py,
-            FFI_ArrowArrayStream::new(Box::new(reader)),
-            c"arrow_array_stream",
-        )
+        stream_capsule(py, ChunkReader(self.shared.clone()))
     }
 
     /// Encodes the first chunk now, on the calling thread: DuckDB's threads
@@ -214,11 +205,7 @@ impl EventStream {
 
     #[getter]
     fn column_names(&self) -> Vec<String> {
-        event_schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect()
+        column_names(&event_schema())
     }
 
     /// What stopped the encoding (an `EncodeError`, say), if anything did;

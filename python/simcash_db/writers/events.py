@@ -34,10 +34,10 @@ log = logging.getLogger("simcash_db")
 Event = Mapping[str, Any]
 
 #: Rows per encoded batch of the streaming writer: two DuckDB row groups
-#: (122,880 rows each). An append of whole row groups is written straight to
-#: the file; a smaller one goes through the WAL and is written twice (3x
+#: (``CHUNK_ROWS`` each). An append of whole row groups is written straight
+#: to the file; a smaller one goes through the WAL and is written twice (3x
 #: slower, measured).
-DEFAULT_BATCH_SIZE = 2 * 122_880
+DEFAULT_BATCH_SIZE = 2 * CHUNK_ROWS
 
 
 def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[int, int]:
