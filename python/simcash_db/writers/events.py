@@ -58,18 +58,14 @@ def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[i
 def append_encoded(
     cursor: duckdb.DuckDBPyConnection,
     events: ArrowBatch,
+    registers: ArrowBatch,
     started: Started | None = None,
-    *,
-    registers: ArrowBatch | None = None,
 ) -> int:
-    """Append one encoded batch inside the caller's transaction; returns its rows.
-
-    ``registers``, if given, are stored too (see ``upsert_registers``).
-    """
+    """Append one encoded batch and its registers (see ``upsert_registers``)
+    inside the caller's transaction; returns its rows."""
     with registered(cursor, events) as view:
         append(cursor, "simulation_events", view, events.column_names, started)
-    if registers is not None:
-        upsert_registers(cursor, registers)
+    upsert_registers(cursor, registers)
     return events.num_rows
 
 

@@ -150,7 +150,7 @@ class EventWriter:
     ) -> int:
         self._cursor.execute("BEGIN TRANSACTION")
         try:
-            append_encoded(self._cursor, encoded, started, registers=registers)
+            append_encoded(self._cursor, encoded, registers, started)
             batch_id, first_seq = ledger
             record_batch(self._cursor, self.simulation_id, batch_id, first_seq, encoded.num_rows)
             self._cursor.execute("COMMIT")
