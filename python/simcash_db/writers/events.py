@@ -19,6 +19,7 @@ import duckdb
 from simcash_db._native import CHUNK_ROWS, ArrowBatch, EventStream
 from simcash_db.connection import fetch_one
 from simcash_db.errors import NotFoundError, write_failure
+from simcash_db.models import SimulationEventRecord
 from simcash_db.writers.ingest import append, registered
 from simcash_db.writers.ledger import (
     auto_batch_id,
@@ -32,6 +33,8 @@ from simcash_db.writers.registers import upsert_registers
 log = logging.getLogger("simcash_db")
 
 Event = Mapping[str, Any]
+
+_EVENTS = SimulationEventRecord.table_name
 
 #: Rows per encoded batch of the streaming writer: two DuckDB row groups
 #: (``CHUNK_ROWS`` each). An append of whole row groups is written straight
@@ -64,7 +67,7 @@ def append_encoded(
     """Append one encoded batch and its registers (see ``upsert_registers``)
     inside the caller's transaction; returns its rows."""
     with registered(cursor, events) as view:
-        append(cursor, "simulation_events", view, events.column_names, started)
+        append(cursor, _EVENTS, view, events.column_names, started)
     upsert_registers(cursor, registers)
     return events.num_rows
 
@@ -107,7 +110,7 @@ def write_events(
     try:
         try:
             with registered(cursor, stream) as view:
-                append(cursor, "simulation_events", view, stream.column_names)
+                append(cursor, _EVENTS, view, stream.column_names)
         except duckdb.Error:
             # DuckDB reports the encoder's failure as its own: raise the original.
             failure = stream.take_failure()
