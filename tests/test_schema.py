@@ -100,6 +100,8 @@ class TestUnifiedSchemaCreation:
             assert not fresh.is_initialized()
             fresh.setup()
             assert fresh.is_initialized()
+            # setup skips validating a schema it has just made: it must match.
+            assert fresh.schema_mismatches() == []
 
     def test_force_recreate_drops_our_data_but_not_foreign_tables(
         self, db: DatabaseManager

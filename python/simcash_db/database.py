@@ -17,17 +17,17 @@ from simcash_db import records
 from simcash_db._native import release_buffers
 from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
-from simcash_db.errors import NotFoundError, SchemaError, SchemaVersionError
-from simcash_db.models import ALL_MODELS, SimulationRunRecord, TransactionRecord
+from simcash_db.errors import NotFoundError
+from simcash_db.models import SimulationRunRecord, TransactionRecord
 from simcash_db.readers import EventFilter, get_events, query_events
-from simcash_db.schema import (
-    META_TABLE,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    SchemaMismatch,
-    create_schema_sql,
-    drop_schema_sql,
-    find_mismatches,
+from simcash_db.schema import SchemaMismatch, drop_schema_sql, find_mismatches
+from simcash_db.schema.lifecycle import (
+    OUR_TABLES,
+    check_version,
+    create_schema,
+    existing_tables,
+    recorded_version,
+    setup_schema,
 )
 from simcash_db.writers import (
     CHUNK_ROWS,
@@ -39,8 +39,6 @@ from simcash_db.writers import (
 )
 
 log = logging.getLogger("simcash_db")
-
-_OUR_TABLES = tuple(m.table_name for m in ALL_MODELS)
 
 
 def _close_at_exit(ref: weakref.ReferenceType[DatabaseManager]) -> None:
@@ -91,54 +89,13 @@ class DatabaseManager:
 
     # -- schema ----------------------------------------------------------
 
-    def _existing_tables(self) -> set[str]:
-        found = self.conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        ).fetchall()
-        return {name for (name,) in found}
-
     def schema_version(self) -> int | None:
         """The schema version recorded in the database, or None if none is."""
-        if META_TABLE not in self._existing_tables():
-            return None
-        row = fetch_one(self.conn, f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'")
-        return None if row is None else int(row[0])
+        return recorded_version(self.conn, existing_tables(self.conn))
 
     def is_initialized(self) -> bool:
         """Whether the schema has been created in this database."""
         return self.schema_version() is not None
-
-    def _check_version(self) -> None:
-        version = self.schema_version()
-        if version is None:
-            stray = self._existing_tables() & set(_OUR_TABLES)
-            if stray:
-                raise SchemaVersionError(
-                    f"database {self.db_path!r} has simcash-db tables ({', '.join(sorted(stray))})"
-                    " but no recorded schema version; refusing to reuse it"
-                )
-            return
-        if version == SCHEMA_VERSION:
-            return
-        missing = [v for v in range(version, SCHEMA_VERSION) if v not in MIGRATIONS]
-        if version > SCHEMA_VERSION or missing:
-            raise SchemaVersionError(
-                f"database {self.db_path!r} was written with schema version {version}; "
-                f"this simcash-db uses version {SCHEMA_VERSION} and cannot migrate it "
-                "(nothing was changed)"
-            )
-
-    def _migrate(self) -> None:
-        version = self.schema_version()
-        while version is not None and version < SCHEMA_VERSION:
-            with transaction(self.conn):
-                MIGRATIONS[version](self.conn)
-                version += 1
-                self.conn.execute(
-                    f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'",
-                    [str(version)],
-                )
-            log.info("migrated %s to schema version %d", self.db_path, version)
 
     def initialize_schema(self, force_recreate: bool = False) -> None:
         """Create every table, index and sequence (parents first); idempotent.
@@ -151,14 +108,8 @@ class DatabaseManager:
                 for statement in drop_schema_sql():
                     self.conn.execute(statement)
         else:
-            self._check_version()
-        with transaction(self.conn):
-            for statement in create_schema_sql():
-                self.conn.execute(statement)
-            self.conn.execute(
-                f"INSERT INTO {META_TABLE} VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-                [str(SCHEMA_VERSION)],
-            )
+            check_version(self.conn, self.db_path)
+        create_schema(self.conn)
 
     def schema_mismatches(self) -> list[SchemaMismatch]:
         """Every difference between the database and the models (empty when they match)."""
@@ -170,26 +121,13 @@ class DatabaseManager:
 
     def setup(self) -> None:
         """Initialise if needed, migrate, and validate; raise SchemaError on any mismatch."""
-        self._check_version()
-        if self.read_only:
-            if not self.is_initialized():
-                raise SchemaError(f"database {self.db_path!r} has no simcash-db schema")
-        elif not self.is_initialized():
-            self.initialize_schema()
-        else:
-            self._migrate()
-        mismatches = self.schema_mismatches()
-        if mismatches:
-            listed = "\n  ".join(str(m) for m in mismatches)
-            raise SchemaError(
-                f"database {self.db_path!r} does not match the schema:\n  {listed}", mismatches
-            )
+        setup_schema(self.conn, self.db_path, read_only=self.read_only)
 
     def table_counts(self) -> dict[str, int]:
         """Row count of each simcash-db table that exists, in dependency order."""
-        existing = self._existing_tables()
+        existing = existing_tables(self.conn)
         counts = {}
-        for table in _OUR_TABLES:
+        for table in OUR_TABLES:
             if table in existing:
                 row = fetch_one(self.conn, f"SELECT count(*) FROM {table}")
                 counts[table] = int(row[0]) if row else 0

@@ -29,14 +29,16 @@ class SchemaMismatch:
 
 def find_mismatches(conn: duckdb.DuckDBPyConnection) -> list[SchemaMismatch]:
     """Every difference between the tables in ``conn`` and the models."""
+    # duckdb_columns(), not information_schema.columns: the same rows, faster
+    # (every open validates), and without the session's temp tables.
     rows = conn.execute(
-        "SELECT table_name, column_name, data_type, is_nullable "
-        "FROM information_schema.columns WHERE table_schema = current_schema() "
-        "ORDER BY table_name, ordinal_position"
+        "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = current_schema() "
+        "ORDER BY table_name, column_index"
     ).fetchall()
     found: dict[str, dict[str, tuple[str, bool]]] = {}
     for table, column, data_type, is_nullable in rows:
-        found.setdefault(table, {})[column] = (str(data_type).upper(), is_nullable == "YES")
+        found.setdefault(table, {})[column] = (str(data_type).upper(), bool(is_nullable))
 
     mismatches: list[SchemaMismatch] = []
     for model in ALL_MODELS:
