@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -90,6 +91,33 @@ def python_columns(events: list[dict[str, Any]]) -> pa.Table:
             )
         )
     return pa.table(columns)
+
+
+def best_interleaved(repeats: int, runs: tuple[Callable[[int], None], ...]) -> list[float]:
+    """The best time of each of ``runs``, run in turns ``repeats`` times."""
+    times: list[list[float]] = [[] for _ in runs]
+    for attempt in range(repeats):
+        for run, taken in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run(attempt)
+            taken.append(time.perf_counter() - start)
+    return [min(taken) for taken in times]
+
+
+def registers_insert_time(directory: Path, events: list[dict[str, Any]], repeats: int) -> float:
+    """The best time of the INSERT into agent_state_registers that (a) makes
+    after its events, on its own: one DuckDB statement that (b) does not make."""
+    _, registers = encode_events(events, SIM, 0, TICKS_PER_DAY)
+    times = []
+    for attempt in range(repeats):
+        with fresh_db(directory, f"r{attempt}") as db:
+            db.conn.register("registers", registers)
+            db.conn.execute("BEGIN TRANSACTION")
+            start = time.perf_counter()
+            db.conn.execute("INSERT INTO agent_state_registers SELECT * FROM registers")
+            times.append(time.perf_counter() - start)
+            db.conn.execute("COMMIT")
+    return min(times)
 
 
 def best_of(repeats: int, run: Callable[[int], None]) -> float:
@@ -208,12 +236,13 @@ def main() -> None:
                     ],
                 )
 
-        t_a = best_of(args.repeats, run_a)
-        t_b = best_of(args.repeats, run_b)
-        t_c = best_of(args.repeats, run_c)
+        # (a), (b) and (c) take turns, so a drift of the machine's speed during
+        # the run (10-20% here) touches all three alike.
+        t_a, t_b, t_c = best_interleaved(args.repeats, (run_a, run_b, run_c))
         t_d = best_of(1, run_d)
         t_native = best_of(args.repeats, lambda _: encode_events(events, SIM, 0, TICKS_PER_DAY))
         t_python = best_of(args.repeats, lambda _: python_columns(events))
+        t_registers = registers_insert_time(directory, events, args.repeats)
 
     # The shorter run must be long enough to fill DuckDB's capped cache, or it
     # measures the cache filling rather than the writer. With zstd details a
@@ -249,6 +278,19 @@ def main() -> None:
         f"native/Python = {t_python / t_native:.1f}x |"
     )
     print(f"| (e) encode only: Python | {n / t_python:,.0f} | |")
+    print()
+    # (a) does all of (b)'s work plus the encoding, which holds the GIL but
+    # shares the cores with DuckDB's append, plus the registers' INSERT,
+    # which nothing can overlap (one connection runs one statement). With
+    # no core ever idle, (a) takes at least t_b + t_native / cores + t_registers.
+    cores = len(os.sched_getaffinity(0))
+    ideal = t_b + t_native / cores + t_registers
+    print(
+        f"(a)'s ideal on {cores} cores: (b) {t_b:.3f} s + encode {t_native:.3f} s / {cores} "
+        f"+ registers INSERT {t_registers:.3f} s = {ideal:.3f} s; "
+        f"(a) took {t_a:.3f} s. Best (a)/(b) possible: {t_b / ideal:.2f}; "
+        f"(a)/(c): {t_c / ideal:.1f}x."
+    )
     print()
     print(
         f"| streaming write (event_writer), DuckDB memory_limit {STREAM_MEMORY_LIMIT} | peak RSS |"
