@@ -5,7 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::interner::FastMap;
-use crate::json_writer::{is_money_key, write_str};
+use crate::json_text::write_str;
+use crate::json_writer::is_money_key;
 
 /// What the writer needs to know of a dict key, worked out once per key object.
 pub struct KeyInfo {

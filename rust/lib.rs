@@ -19,6 +19,7 @@ mod event_layout;
 mod event_source;
 mod event_stream;
 mod interner;
+mod json_text;
 mod json_writer;
 mod key_cache;
 mod raw_columns;
