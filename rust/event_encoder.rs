@@ -16,7 +16,7 @@ use crate::event_source::EventSource;
 use crate::json_writer::{under_key, JsonWriter};
 use crate::key_cache::KeyCache;
 use crate::registers::{RegisterFold, Registers};
-use crate::values::{describe, exact_int_i64, extract_f64, yield_gil, IntError, YIELD_EVERY};
+use crate::values::{describe, exact_int_i64, extract_f64, pause, IntError, YIELD_EVERY};
 
 /// Keys with a column of their own. `event_type` and `tick` are left out of
 /// `details`; the agent keys (in order of preference, events.md) and `tx_id`
@@ -119,7 +119,7 @@ impl<'py, 'f> Encoder<'py, 'f> {
                 break;
             };
             if *row % YIELD_EVERY == YIELD_EVERY - 1 {
-                yield_gil(py);
+                pause(py)?;
             }
             let seq = i64::try_from(*row)
                 .ok()

@@ -193,14 +193,20 @@ impl EventStream {
 
     /// Encodes the first chunk now, on the calling thread: DuckDB's threads
     /// then start with one chunk ready instead of one waiting for the other.
-    fn prefetch(&self, py: Python<'_>) {
+    /// What stops it (an `EncodeError`, a KeyboardInterrupt) is raised here,
+    /// before DuckDB reads anything.
+    fn prefetch(&self, py: Python<'_>) -> PyResult<()> {
         // Before the read starts nothing else holds the lock; if something
         // does, prefetching is only skipped.
         if let Ok(mut state) = self.shared.state.try_lock() {
             if state.ready.is_none() && !state.done {
                 state.ready = self.shared.encode_chunk(py, &mut state);
+                if let Some(failure) = state.failure.take() {
+                    return Err(failure);
+                }
             }
         }
+        Ok(())
     }
 
     #[getter]

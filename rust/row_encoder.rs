@@ -11,7 +11,7 @@ use crate::errors::EncodeFailure;
 use crate::json_writer::JsonWriter;
 use crate::key_cache::KeyCache;
 use crate::values::{
-    describe, extract_f64, extract_i64, extract_str, yield_gil, IntError, YIELD_EVERY,
+    describe, extract_f64, extract_i64, extract_str, pause, IntError, YIELD_EVERY,
 };
 
 type Failure = (&'static str, String);
@@ -141,7 +141,7 @@ pub fn encode_rows(
 
     for (row, item) in rows.try_iter()?.enumerate() {
         if row % YIELD_EVERY == YIELD_EVERY - 1 {
-            yield_gil(py);
+            pause(py)?;
         }
         let item = item?;
         let Ok(dict) = item.cast::<PyDict>() else {

@@ -6,17 +6,24 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
 const REPR_LIMIT: usize = 60;
 
-/// Rows between two brief releases of the GIL while encoding.
+/// Rows between two pauses of an encoder (see `pause`).
 pub const YIELD_EVERY: usize = 4096;
 
-/// Lets other Python threads run for a moment. Native code that holds the GIL
-/// never reaches the interpreter's switch checks, so without this a thread
-/// waiting to start a DuckDB append (which then runs without the GIL) would
-/// wait for the whole batch to be encoded, and the two would never overlap.
-pub fn yield_gil(py: Python<'_>) {
+/// Lets other Python threads run for a moment, and raises a pending
+/// KeyboardInterrupt.
+///
+/// Native code that holds the GIL never reaches the interpreter's switch
+/// checks, so without this a thread waiting to start a DuckDB append (which
+/// then runs without the GIL) would wait for the whole batch to be encoded,
+/// and the two would never overlap. Nor would it see Ctrl-C: DuckDB itself
+/// notices one only between its tasks, which in a bulk INSERT can be the
+/// whole INSERT. Signals are handled on the main thread only; elsewhere the
+/// check does nothing.
+pub fn pause(py: Python<'_>) -> PyResult<()> {
     // Releasing and at once re-taking the GIL rarely lets a waiting thread in:
     // give the OS a moment to run it while the GIL is free.
     py.detach(std::thread::yield_now);
+    py.check_signals()
 }
 
 /// A short repr of `value` with its type, for error messages (cold path).

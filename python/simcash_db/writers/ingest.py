@@ -8,6 +8,7 @@ they would have: every row's run exists and no key is stored twice.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable
 
 import duckdb
@@ -16,7 +17,12 @@ from simcash_db._native import ArrowBatch, EventStream
 from simcash_db.errors import WriteError
 from simcash_db.models import TableModel
 
+log = logging.getLogger("simcash_db")
+
 _view_ids = itertools.count()
+
+#: What DuckDB's Python API raises (as a RuntimeError) on Ctrl-C in a statement.
+_DUCKDB_INTERRUPT = "Query interrupted"
 
 
 class registered:
@@ -31,8 +37,22 @@ class registered:
         self.cursor.register(self.name, self.batch)
         return self.name
 
-    def __exit__(self, *exc: object) -> None:
-        self.cursor.unregister(self.name)
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            self.cursor.unregister(self.name)
+        except duckdb.TransactionException:
+            if exc is None:
+                raise
+            # The failure aborted the transaction, and DuckDB refuses even an
+            # unregister until it is rolled back, which is all an aborted
+            # transaction can do. Roll back here, so that the view goes and
+            # the error that failed is the one raised (the caller's own
+            # ROLLBACK then finds no transaction).
+            try:
+                self.cursor.execute("ROLLBACK")
+                self.cursor.unregister(self.name)
+            except duckdb.Error:  # an invalidated connection: the view goes with it
+                log.debug("could not unregister %s", self.name, exc_info=True)
 
 
 def append(
@@ -50,7 +70,14 @@ def append(
     sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}"
     if started is not None:
         started()
-    cursor.execute(sql)
+    try:
+        cursor.execute(sql)
+    except RuntimeError as exc:
+        # DuckDB reports Ctrl-C during a statement this way; the encoders
+        # raise KeyboardInterrupt itself. Callers see one kind either way.
+        if str(exc) == _DUCKDB_INTERRUPT:
+            raise KeyboardInterrupt from exc
+        raise
 
 
 def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:

@@ -37,14 +37,29 @@ class IngestPipeline:
         entered = threading.Event()
         future: Future[T] = self._executor.submit(append, entered.set)
         future.add_done_callback(lambda _: entered.set())
-        entered.wait()
+        # In flight from here on, even if the wait below is interrupted.
         self._pending = future  # type: ignore[assignment]
+        entered.wait()
         return future
 
     def wait(self) -> object:
-        """Wait for the append in flight, if any; re-raise what it raised."""
-        pending, self._pending = self._pending, None
-        return None if pending is None else pending.result()
+        """Wait for the append in flight, if any; re-raise what it raised.
+
+        If the wait itself is interrupted (Ctrl-C), the append goes on and
+        stays in flight: ``in_flight()`` says so, and the next wait waits for it.
+        """
+        pending = self._pending
+        if pending is None:
+            return None
+        try:
+            return pending.result()
+        finally:
+            if pending.done():
+                self._pending = None
+
+    def in_flight(self) -> bool:
+        """Whether an append was handed over and has not been waited for."""
+        return self._pending is not None
 
     def abandon(self) -> None:
         """Wait for the append in flight, ignoring its outcome (a failure is being handled)."""

@@ -163,7 +163,13 @@ class EventWriter:
         try:
             stored = self._pipeline.wait()
         except BaseException as exc:
+            if self._pipeline.in_flight():
+                # Interrupted while waiting (Ctrl-C): the batch is still being
+                # committed, and closing or aborting the writer waits for it.
+                raise
             self._failure = exc
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # the batch was interrupted: nothing of it is stored
             raise write_failure(
                 f"a batch of events of {self.simulation_id!r} ({self.committed} events "
                 "stored before it)",
