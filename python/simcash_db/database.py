@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
+from typing_extensions import Unpack
 
 from simcash_db import records
 from simcash_db._native import release_buffers
@@ -19,7 +20,13 @@ from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
 from simcash_db.errors import NotFoundError
 from simcash_db.models import SimulationRunRecord, TransactionRecord
-from simcash_db.readers import EventFilter, get_events, query_events
+from simcash_db.readers import (
+    EventFilter,
+    EventSelection,
+    get_events,
+    iter_events,
+    query_events,
+)
 from simcash_db.schema import SchemaMismatch, drop_schema_sql, find_mismatches
 from simcash_db.schema.lifecycle import (
     OUR_TABLES,
@@ -237,36 +244,35 @@ class DatabaseManager:
     # -- reading simulation output ---------------------------------------
 
     def get_events(
-        self,
-        simulation_id: str,
-        tick: int | None = None,
-        tick_range: tuple[int, int] | None = None,
-        day: int | None = None,
-        agent_id: str | None = None,
-        tx_id: str | None = None,
-        event_type: str | list[str] | tuple[str, ...] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
+        self, simulation_id: str, **selection: Unpack[EventSelection]
     ) -> list[dict[str, Any]]:
-        """A run's events as the dicts the simulator handed in, in write order."""
-        selection = EventFilter(tick, tick_range, day, agent_id, tx_id, event_type, limit, offset)
+        """A run's events as the dicts the simulator handed in, in write order.
+
+        Keyword filters (``EventSelection``): ``tick``, ``tick_range``,
+        ``day``, ``agent_id``, ``tx_id``, ``event_type``, ``limit``, ``offset``.
+        """
         with self._cursor() as cursor:
-            return get_events(cursor, simulation_id, selection)
+            return get_events(cursor, simulation_id, EventFilter(**selection))
+
+    def iter_events(
+        self, simulation_id: str, **selection: Unpack[EventSelection]
+    ) -> Iterator[dict[str, Any]]:
+        """``get_events`` one event at a time, in bounded memory (pages of
+        ``PAGE_EVENTS``), from one snapshot of the run: for replaying long runs.
+
+        >>> with DatabaseManager(":memory:") as db:
+        ...     db.setup()
+        ...     sum(1 for _ in db.iter_events("no-such-run"))
+        0
+        """
+        with self._cursor() as cursor:
+            yield from iter_events(cursor, simulation_id, EventFilter(**selection))
 
     def query_events(
-        self,
-        simulation_id: str,
-        tick: int | None = None,
-        tick_range: tuple[int, int] | None = None,
-        day: int | None = None,
-        agent_id: str | None = None,
-        tx_id: str | None = None,
-        event_type: str | list[str] | tuple[str, ...] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
+        self, simulation_id: str, **selection: Unpack[EventSelection]
     ) -> duckdb.DuckDBPyRelation:
-        """A run's events as a DuckDB relation (``.pl()``, ``.to_arrow_table()``, ``.df()``)."""
-        selection = EventFilter(tick, tick_range, day, agent_id, tx_id, event_type, limit, offset)
+        """A run's events as a DuckDB relation (``.pl()``, ``.to_arrow_table()``, ``.df()``);
+        the same keyword filters as ``get_events``."""
         # A cursor of its own: a half-read result of this relation (say, an
         # Arrow reader) must not block the manager's connection.
-        return query_events(self.conn.cursor(), simulation_id, selection)
+        return query_events(self.conn.cursor(), simulation_id, EventFilter(**selection))

@@ -212,7 +212,7 @@ def replay(db_path: str, simulation_id: str, selection: dict[str, Any]) -> None:
         db.setup()
         _require_run(db, simulation_id)
         current = None
-        for event in db.get_events(simulation_id, **selection):
+        for event in db.iter_events(simulation_id, **selection):
             if event["tick"] != current:
                 current = event["tick"]
                 click.echo(f"--- tick {current} ---")

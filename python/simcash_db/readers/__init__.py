@@ -1,5 +1,19 @@
 """Readers: a run's events back exactly as written, for replay and analytics."""
 
-from simcash_db.readers.events import EventFilter, get_events, query_events
+from simcash_db.readers.events import (
+    PAGE_EVENTS,
+    EventFilter,
+    EventSelection,
+    get_events,
+    iter_events,
+    query_events,
+)
 
-__all__ = ["EventFilter", "get_events", "query_events"]
+__all__ = [
+    "PAGE_EVENTS",
+    "EventFilter",
+    "EventSelection",
+    "get_events",
+    "iter_events",
+    "query_events",
+]
