@@ -52,10 +52,16 @@ class IngestPipeline:
         if pending is None:
             return None
         try:
-            return pending.result()
-        finally:
-            if pending.done():
+            result = pending.result()
+        except BaseException as exc:
+            # The append's own failure ends it; anything else interrupted the
+            # wait (the append may even have finished meanwhile: its result
+            # is kept for the next wait).
+            if pending.done() and pending.exception() is exc:
                 self._pending = None
+            raise
+        self._pending = None
+        return result
 
     def in_flight(self) -> bool:
         """Whether an append was handed over and has not been waited for."""
