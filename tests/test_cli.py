@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -56,3 +58,25 @@ def test_validate_lists_mismatches_and_fails(db_path: Path) -> None:
     code, out = run("--db", str(db_path), "validate")
     assert code == 1
     assert "mismatch: transactions.drop_reason: missing_column" in out
+
+
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(db_path: Path) -> None:
+    # /dev/full refuses every write with ENOSPC, as a full disk would.
+    assert run("--db", str(db_path), "init")[0] == 0
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from simcash_db.cli import main; main()",
+                "--db",
+                str(db_path),
+                "info",
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["Error: [Errno 28] No space left on device"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,4 +97,11 @@ def validate(db_path: str) -> None:
 
 def main() -> None:
     """Entry point of the ``simcash-db`` script."""
-    sys.exit(cli.main(standalone_mode=True))
+    try:
+        sys.exit(cli.main(standalone_mode=True))
+    except OSError as exc:
+        # Output that cannot be written (a full disk; click handles a closed
+        # pipe) or a file the command cannot open: one line, like every error.
+        with contextlib.suppress(OSError):
+            print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(1)
