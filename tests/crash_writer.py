@@ -8,9 +8,9 @@ Prints ``ack BATCH_ID SIZE`` only after the batch's commit has returned, and
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
-from simcash_db import DatabaseManager, SimulationRunRecord
+from factories import make_run
+from simcash_db import DatabaseManager
 
 SIM = "crash-run"
 
@@ -31,18 +31,7 @@ def main() -> None:
     db = DatabaseManager(path)
     db.setup()
     if db.get_simulation_run(SIM) is None:
-        db.save_simulation_run(
-            SimulationRunRecord(
-                simulation_id=SIM,
-                config_name="crash",
-                config_hash="-",
-                start_time=datetime(2026, 1, 1),
-                ticks_per_day=10,
-                num_days=1,
-                rng_seed=1,
-                status="running",
-            )
-        )
+        db.save_simulation_run(make_run(SIM, ticks_per_day=10))
     with db.event_writer(SIM) as writer:
         k = 0
         while True:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
 
-from simcash_db import DatabaseManager, SimulationRunRecord
+from factories import make_run
+from simcash_db import DatabaseManager
 from simcash_db._native import encode_events
 
 SIM = "interrupted-run"
@@ -27,18 +27,7 @@ def main() -> None:
     ]
     with DatabaseManager(path) as db:
         db.setup()
-        db.save_simulation_run(
-            SimulationRunRecord(
-                simulation_id=SIM,
-                config_name="interrupt",
-                config_hash="-",
-                start_time=datetime(2026, 1, 1),
-                ticks_per_day=100,
-                num_days=1,
-                rng_seed=1,
-                status="running",
-            )
-        )
+        db.save_simulation_run(make_run(SIM))
         print("started", flush=True)
         start = time.perf_counter()
         committed = None
