@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import duckdb
+from typing_extensions import Unpack
 
 from simcash_db.connection import fetch_one
 
@@ -33,41 +33,39 @@ class EventSelection(TypedDict, total=False):
     offset: int
 
 
-@dataclass(frozen=True)
 class EventFilter:
-    """Which events of a run to read; every criterion given must hold."""
+    """Which events of a run to read: the keywords of ``EventSelection``,
+    as the SQL that selects them."""
 
-    tick: int | None = None
-    tick_range: tuple[int, int] | None = None  # inclusive
-    day: int | None = None
-    agent_id: str | None = None
-    tx_id: str | None = None
-    event_type: str | list[str] | tuple[str, ...] | None = None
-    limit: int | None = None
-    offset: int = 0
+    def __init__(self, **selection: Unpack[EventSelection]) -> None:
+        self.selection = selection
+        self.limit = selection.get("limit")
+        self.offset = selection.get("offset", 0)
 
     def where(self, simulation_id: str) -> tuple[str, list[Any]]:
         """The WHERE clause and its bound parameters."""
         clauses = ["simulation_id = ?"]
         params: list[Any] = [simulation_id]
+        chosen = self.selection
         for column, value in (
-            ("tick", self.tick),
-            ("day", self.day),
-            ("agent_id", self.agent_id),
-            ("tx_id", self.tx_id),
+            ("tick", chosen.get("tick")),
+            ("day", chosen.get("day")),
+            ("agent_id", chosen.get("agent_id")),
+            ("tx_id", chosen.get("tx_id")),
         ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        if self.tick_range is not None:
-            low, high = self.tick_range
+        tick_range, event_type = chosen.get("tick_range"), chosen.get("event_type")
+        if tick_range is not None:
+            low, high = tick_range
             clauses.append("tick BETWEEN ? AND ?")
             params.extend([low, high])
-        if isinstance(self.event_type, str):
+        if isinstance(event_type, str):
             clauses.append("event_type = ?")
-            params.append(self.event_type)
-        elif self.event_type is not None:
-            types = list(self.event_type)
+            params.append(event_type)
+        elif event_type is not None:
+            types = list(event_type)
             clauses.append(f"event_type IN ({', '.join('?' for _ in types)})")
             params.extend(types)
         return " AND ".join(clauses), params
