@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 help:
 	@echo "demo       build, then record a synthetic experiment into $(DB) and show it"
 	@echo "build-dev  install the package (Rust extension, release build) with all extras into $(VENV)"
-	@echo "lint       ruff, mypy --strict, stubtest, cargo fmt --check, cargo clippy -D warnings"
+	@echo "lint       ruff, mypy --strict, stubtest, import-linter, cargo fmt --check, cargo clippy -D warnings"
 	@echo "test       build-dev, then pytest and cargo test"
 	@echo "test-slow  the long variants (hypothesis 'slow' profile, marker 'slow')"
 	@echo "bench      print the ingest ratio table (benches/ingest.py)"
@@ -34,6 +34,7 @@ lint-python: build-dev
 	$(BIN)/ruff format --check python tests benches
 	$(BIN)/mypy
 	$(PY) -m mypy.stubtest simcash_db._native
+	$(BIN)/lint-imports
 
 lint-rust:
 	cargo fmt --check

@@ -2,7 +2,7 @@
 
 from simcash_db.experiments.policy import ExperimentPersistencePolicy, SimulationPersistenceLevel
 from simcash_db.experiments.recorder import ExperimentRecorder
-from simcash_db.experiments.simulation_ids import (
+from simcash_db.models.simulation_ids import (
     EXPERIMENT_PURPOSES,
     ParsedSimulationId,
     generate_simulation_id,

@@ -10,7 +10,6 @@ from simcash_db.database import DatabaseManager
 from simcash_db.deletion import clear_simulation_rows
 from simcash_db.errors import NotFoundError, WriteError
 from simcash_db.experiments.policy import ExperimentPersistencePolicy
-from simcash_db.experiments.simulation_ids import generate_simulation_id
 from simcash_db.models import (
     ExperimentEventRecord,
     ExperimentIterationRecord,
@@ -18,6 +17,7 @@ from simcash_db.models import (
     SimulationRunPurpose,
     SimulationRunRecord,
 )
+from simcash_db.models.simulation_ids import generate_simulation_id
 from simcash_db.models.timestamps import utc_now
 from simcash_db.repository import ExperimentRepository
 

@@ -15,6 +15,7 @@ from simcash_db.models.columns import (
     TableModel,
 )
 from simcash_db.models.enums import SimulationRunPurpose, SimulationStatus, TransactionStatus
+from simcash_db.models.simulation_ids import generate_simulation_id
 from simcash_db.models.timestamps import Timestamp
 
 
@@ -64,9 +65,6 @@ class SimulationRunRecord(TableModel):
                 f"a {self.run_purpose.value} run belongs to an experiment: "
                 "experiment_id and iteration are required"
             )
-        # Imported here: the id grammar lives with the experiments package.
-        from simcash_db.experiments.simulation_ids import generate_simulation_id
-
         expected = generate_simulation_id(
             self.experiment_id, self.iteration, self.run_purpose, self.sample_index
         )

@@ -15,8 +15,9 @@ from simcash_db.connection import fetch_one, transaction
 from simcash_db.errors import SchemaError, SchemaVersionError
 from simcash_db.models import ALL_MODELS
 from simcash_db.schema.ddl import create_schema_sql
+from simcash_db.schema.migrations import MIGRATIONS
 from simcash_db.schema.validation import find_mismatches
-from simcash_db.schema.version import META_TABLE, MIGRATIONS, SCHEMA_VERSION
+from simcash_db.schema.version import META_TABLE, SCHEMA_VERSION
 
 log = logging.getLogger("simcash_db")
 

@@ -1,7 +1,7 @@
 //! JSON text for strings and numbers: string literals escaped as JSON
 //! requires, floats in shortest round-trip form, ints exactly.
 
-use crate::byte_append::append;
+use crate::columns::byte_append::append;
 
 /// Bytes that JSON strings must escape: controls, '"' and '\\'.
 static NEEDS_ESCAPE: [bool; 256] = {

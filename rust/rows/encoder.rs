@@ -5,11 +5,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
-use crate::builders::{finish_batch, ColumnBuilder};
-use crate::column_spec::{ColumnDef, Kind, TableSpec};
 use crate::errors::EncodeFailure;
-use crate::json_writer::JsonWriter;
-use crate::key_cache::KeyCache;
+use crate::json::key_cache::KeyCache;
+use crate::json::writer::JsonWriter;
+use crate::rows::builders::{finish_batch, ColumnBuilder};
+use crate::rows::spec::{ColumnDef, Kind, TableSpec};
 use crate::values::{
     describe, extract_f64, extract_i64, extract_str, pause, IntError, YIELD_EVERY,
 };

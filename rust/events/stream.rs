@@ -18,10 +18,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use crate::arrow_export::{column_names, schema_capsule, stream_capsule, ArrowBatch};
-use crate::event_encoder::{check_layout, Encoder, Numbering};
-use crate::event_layout::{event_schema, register_schema};
-use crate::event_source::EventSource;
-use crate::registers::RegisterFold;
+use crate::events::encoder::{check_layout, Encoder, Numbering};
+use crate::events::layout::{event_schema, register_schema};
+use crate::events::registers::RegisterFold;
+use crate::events::source::EventSource;
 
 /// Events per chunk: one DuckDB row group, the unit a scan thread appends.
 pub const CHUNK_ROWS: usize = 122_880;

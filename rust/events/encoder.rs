@@ -8,14 +8,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
-use crate::byte_append::append;
+use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
-use crate::event_layout::{event_schema, register_schema, EventColumns};
-use crate::event_source::EventSource;
-use crate::json_writer::{under_key, JsonWriter};
-use crate::key_cache::KeyCache;
-use crate::registers::{RegisterFold, Registers};
+use crate::events::layout::{event_schema, register_schema, EventColumns};
+use crate::events::registers::{RegisterFold, Registers};
+use crate::events::source::EventSource;
+use crate::json::key_cache::KeyCache;
+use crate::json::writer::{under_key, JsonWriter};
 use crate::values::{describe, exact_int_i64, extract_f64, pause, IntError, YIELD_EVERY};
 
 /// Keys with a column of their own. `event_type` and `tick` are left out of

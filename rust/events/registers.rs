@@ -8,9 +8,9 @@ use arrow_schema::ArrowError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::event_layout::register_schema;
-use crate::interner::{AddressCache, FastMap, TextIds};
-use crate::raw_columns::one_value_dictionary;
+use crate::columns::interner::{AddressCache, FastMap, TextIds};
+use crate::columns::raw::one_value_dictionary;
+use crate::events::layout::register_schema;
 
 /// Where the row of each (tick, agent, key) is. A simulator sets a tick's
 /// registers together and moves forward in time, so a small map of the

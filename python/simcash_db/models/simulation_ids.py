@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from simcash_db.models import SimulationRunPurpose
+from simcash_db.models.enums import SimulationRunPurpose
 
 #: Purposes that a run of an experiment can have (not ``standalone``).
 EXPERIMENT_PURPOSES = tuple(p for p in SimulationRunPurpose if p != SimulationRunPurpose.STANDALONE)

@@ -5,31 +5,15 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
-use crate::byte_append::append;
+use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
-use crate::json_text::{write_f64, write_i64, write_str};
-use crate::key_cache::KeyCache;
+use crate::json::key_cache::KeyCache;
+use crate::json::money_keys::is_money_key;
+use crate::json::text::{write_f64, write_i64, write_str};
 use crate::values::{describe, exact_int_i64, IntError};
 
 /// Nesting deeper than this is refused rather than risking the stack.
 pub const MAX_DEPTH: usize = 128;
-
-/// Keys that carry floats although their names sound like money.
-const FLOAT_KEYS: [&str; 3] = ["old_value", "new_value", "fraction"];
-/// A key whose name contains one of these holds int cents.
-const MONEY_WORDS: [&str; 8] = [
-    "amount", "cost", "value", "balance", "total", "limit", "outflow", "penalt",
-];
-
-/// Suffixes of keys that name a thing rather than an amount (`max_net_outflow_agent`).
-const NAME_SUFFIXES: [&str; 3] = ["_agent", "_id", "_ids"];
-
-/// Whether values under `key` must be int cents (events.md's naming rule).
-pub fn is_money_key(key: &str) -> bool {
-    !FLOAT_KEYS.contains(&key)
-        && !NAME_SUFFIXES.iter().any(|suffix| key.ends_with(suffix))
-        && MONEY_WORDS.iter().any(|word| key.contains(word))
-}
 
 /// Why a value could not be written: where inside the value, and what.
 #[derive(Debug, PartialEq)]
@@ -215,35 +199,6 @@ impl<'py> JsonWriter<'_, 'py> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_rule_follows_the_event_catalog() {
-        for key in [
-            "amount",
-            "tx_amounts",
-            "total_value",
-            "liquidity_cost",
-            "new_total",
-            "bilateral_limit",
-            "max_net_outflow",
-            "deadline_penalty_cost",
-            "balance_after",
-        ] {
-            assert!(is_money_key(key), "{key}");
-        }
-        for key in [
-            "old_value",
-            "new_value",
-            "fraction",
-            "tick",
-            "tx_id",
-            "priority",
-            "settlements",
-            "num_splits",
-        ] {
-            assert!(!is_money_key(key), "{key}");
-        }
-    }
 
     #[test]
     fn failure_paths_are_built_while_unwinding() {

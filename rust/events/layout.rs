@@ -8,7 +8,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
 
 use crate::arrow_export::column_names;
-use crate::raw_columns::{one_value_dictionary, I64Column, StrColumn};
+use crate::columns::raw::{one_value_dictionary, I64Column, StrColumn};
 
 /// The run's id is one value repeated: a dictionary column stores it once.
 fn run_id_type() -> DataType {

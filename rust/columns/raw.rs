@@ -12,8 +12,8 @@ use arrow_array::{ArrayRef, DictionaryArray, Int32Array, Int64Array, LargeString
 use arrow_buffer::{BooleanBuffer, Buffer, MutableBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::ArrowError;
 
-use crate::buffer_pool::{into_buffer, take};
-use crate::byte_append::append;
+use crate::columns::buffer_pool::{into_buffer, take};
+use crate::columns::byte_append::append;
 
 /// A column of one value repeated `rows` times, as a dictionary: the value
 /// once, and keys that are all zero. The zeros are one buffer shared by every

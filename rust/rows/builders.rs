@@ -6,7 +6,7 @@ use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, LargeSt
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, SchemaRef};
 
-use crate::column_spec::Kind;
+use crate::rows::spec::Kind;
 
 pub enum ColumnBuilder {
     Str(LargeStringBuilder),

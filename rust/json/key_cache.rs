@@ -4,9 +4,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::interner::FastMap;
-use crate::json_text::write_str;
-use crate::json_writer::is_money_key;
+use crate::columns::interner::FastMap;
+use crate::json::money_keys::is_money_key;
+use crate::json::text::write_str;
 
 /// What the writer needs to know of a dict key, worked out once per key object.
 pub struct KeyInfo {
