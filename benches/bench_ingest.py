@@ -16,6 +16,7 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from ingest import SIM, TICKS_PER_DAY, fresh_db, python_columns
 from simcash_db._native import encode_events
+from simcash_db.encoding import event_layout
 from simcash_db.workload import catalog_events
 
 EVENTS = list(catalog_events(42, 20_000, ticks_per_day=TICKS_PER_DAY))
@@ -24,7 +25,7 @@ _names = count()
 
 @pytest.mark.benchmark(group="encode")
 def test_encode_native(benchmark: BenchmarkFixture) -> None:
-    encoded, _ = benchmark(encode_events, EVENTS, SIM, 0, TICKS_PER_DAY)
+    encoded, _ = benchmark(encode_events, event_layout(), EVENTS, SIM, 0, TICKS_PER_DAY)
     assert encoded.num_rows == len(EVENTS)
 
 
@@ -49,7 +50,7 @@ def test_write_events(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
 
 @pytest.mark.benchmark(group="ingest")
 def test_floor_ready_arrow_append(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
-    ready = pa.table(encode_events(EVENTS, SIM, 0, TICKS_PER_DAY)[0])
+    ready = pa.table(encode_events(event_layout(), EVENTS, SIM, 0, TICKS_PER_DAY)[0])
 
     def append(db: Any) -> None:
         db.conn.register("ready", ready)

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from simcash_db._native import encode_events
+from simcash_db.encoding import event_layout
 from simcash_db.models import SimulationEventRecord
 from simcash_db.schema.ddl import create_table_sql
 from simcash_db.workload import catalog_events
@@ -63,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
 
     events = list(catalog_events(42, args.events, ticks_per_day=TICKS_PER_DAY))
-    encoded, _ = encode_events(events, "bench-run", 0, TICKS_PER_DAY)
+    encoded, _ = encode_events(event_layout(), events, "bench-run", 0, TICKS_PER_DAY)
     ready = pa.table(encoded)
     del events, encoded
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from simcash_db import DatabaseManager, SimulationRunRecord
 from simcash_db._native import encode_events
+from simcash_db.encoding import event_layout
 from simcash_db.workload import catalog_events
 from simcash_db.writers import CHUNK_ROWS, DEFAULT_BATCH_SIZE
 
@@ -107,7 +108,7 @@ def best_interleaved(repeats: int, runs: tuple[Callable[[int], None], ...]) -> l
 def registers_insert_time(directory: Path, events: list[dict[str, Any]], repeats: int) -> float:
     """The best time of the INSERT into agent_state_registers that (a) makes
     after its events, on its own: one DuckDB statement that (b) does not make."""
-    _, registers = encode_events(events, SIM, 0, TICKS_PER_DAY)
+    _, registers = encode_events(event_layout(), events, SIM, 0, TICKS_PER_DAY)
     times = []
     for attempt in range(repeats):
         with fresh_db(directory, f"r{attempt}") as db:
@@ -198,7 +199,7 @@ def main() -> None:
             with fresh_db(directory, f"a{i}") as db:
                 db.write_events(SIM, events)
 
-        encoded, _ = encode_events(events, SIM, 0, TICKS_PER_DAY)
+        encoded, _ = encode_events(event_layout(), events, SIM, 0, TICKS_PER_DAY)
         ready = pa.table(encoded)
         del encoded
 
@@ -240,7 +241,9 @@ def main() -> None:
         # the run (10-20% here) touches all three alike.
         t_a, t_b, t_c = best_interleaved(args.repeats, (run_a, run_b, run_c))
         t_d = best_of(1, run_d)
-        t_native = best_of(args.repeats, lambda _: encode_events(events, SIM, 0, TICKS_PER_DAY))
+        t_native = best_of(
+            args.repeats, lambda _: encode_events(event_layout(), events, SIM, 0, TICKS_PER_DAY)
+        )
         t_python = best_of(args.repeats, lambda _: python_columns(events))
         t_registers = registers_insert_time(directory, events, args.repeats)
 

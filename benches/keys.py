@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ingest import SIM, TICKS_PER_DAY, fresh_db
 from simcash_db._native import encode_events
+from simcash_db.encoding import event_layout
 from simcash_db.workload import catalog_events
 
 VARIANTS = {
@@ -33,7 +34,7 @@ VARIANTS = {
 
 def main() -> None:
     events = list(catalog_events(42, 1_000_000, ticks_per_day=TICKS_PER_DAY))
-    ready = pa.table(encode_events(events, SIM, 0, TICKS_PER_DAY)[0])
+    ready = pa.table(encode_events(event_layout(), events, SIM, 0, TICKS_PER_DAY)[0])
     print("| simulation_events layout | rows/s | slowdown |")
     print("|---|---:|---:|")
     base = None

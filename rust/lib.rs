@@ -24,9 +24,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<arrow_export::ArrowBatch>()?;
     m.add_class::<rows::spec::TableSpec>()?;
+    m.add_class::<events::layout::EventLayout>()?;
     m.add_class::<events::stream::EventStream>()?;
     m.add_function(wrap_pyfunction!(events::encoder::encode_events, m)?)?;
-    m.add_function(wrap_pyfunction!(events::layout::event_layouts, m)?)?;
     m.add_function(wrap_pyfunction!(rows::encoder::encode_rows, m)?)?;
     m.add_function(wrap_pyfunction!(columns::buffer_pool::release_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(

@@ -14,6 +14,7 @@ import time
 from factories import make_run
 from simcash_db import DatabaseManager
 from simcash_db._native import encode_events
+from simcash_db.encoding import event_layout
 
 SIM = "interrupted-run"
 EVENTS = 3_000_000  # about 2 s to write here; the parent interrupts after 0.2 s
@@ -35,7 +36,7 @@ def main() -> None:
             if call == "write_events":
                 db.write_events(SIM, events)
             elif call == "encode_events":
-                encode_events(events, SIM, 0, 100)
+                encode_events(event_layout(), events, SIM, 0, 100)
             else:
                 writer = db.event_writer(SIM)
                 try:

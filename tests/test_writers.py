@@ -15,12 +15,14 @@ import simcash_db.writers.stream as stream_module
 from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, WriteError
 from simcash_db._native import (
+    EventLayout,
     EventStream,
+    TableSpec,
     encode_events,
-    event_layouts,
     release_buffers,
     retained_buffer_bytes,
 )
+from simcash_db.encoding import event_layout
 from simcash_db.models import (
     AgentStateRegisterRecord,
     SimulationEventRecord,
@@ -46,13 +48,73 @@ def count(db: DatabaseManager, table: str = "simulation_events") -> int:
 
 
 def test_native_layouts_match_the_models() -> None:
-    event_columns, register_columns = event_layouts()
+    event_columns, register_columns = event_layout().column_names
     assert tuple(event_columns) == column_names(SimulationEventRecord)
     assert tuple(register_columns) == column_names(AgentStateRegisterRecord)
+    batch, registers = encode_events(event_layout(), events(2), "s", 0, 10)
+    assert pa.schema(batch).names == list(column_names(SimulationEventRecord))
+    assert pa.schema(registers).names == list(column_names(AgentStateRegisterRecord))
+    assert not pa.schema(batch).field("event_seq").nullable
+    assert pa.schema(batch).field("agent_id").nullable
+
+
+def spec(table: str, columns: list[tuple[str, str, bool]]) -> TableSpec:
+    return TableSpec(table, [(name, kind, null, None, None, None) for name, kind, null in columns])
+
+
+REGISTERS = spec(
+    "agent_state_registers",
+    [
+        ("simulation_id", "str", False),
+        ("tick", "i64", False),
+        ("agent_id", "str", False),
+        ("register_key", "str", False),
+        ("register_value", "f64", False),
+    ],
+)
+EVENTS = [
+    ("simulation_id", "str", False),
+    ("event_seq", "i64", False),
+    ("tick", "i64", False),
+    ("day", "i64", False),
+    ("event_type", "str", False),
+    ("agent_id", "str", True),
+    ("tx_id", "str", True),
+    ("details", "json", False),
+]
+
+
+def test_the_event_layout_follows_the_models_order() -> None:
+    """The Arrow output takes the spec's column order, not one of its own."""
+    layout = EventLayout(spec("simulation_events", EVENTS[::-1]), REGISTERS)
+    batch, _ = encode_events(layout, events(3), "s", 0, 10)
+    table = pa.table(batch)
+    assert table.column_names == [name for name, _, _ in EVENTS[::-1]]
+    assert table.column("event_seq").to_pylist() == [0, 1, 2]
+    assert table.column("tx_id").to_pylist() == ["t0", "t1", "t2"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            [*EVENTS, ("extra", "str", True)],
+            "simulation_events.extra: the event encoder has no value",
+        ),
+        (EVENTS[:-1], 'has no column "details"'),
+        ([*EVENTS[:2], ("tick", "f64", False), *EVENTS[3:]], "simulation_events.tick"),
+        ([*EVENTS[:5], ("agent_id", "str", False), *EVENTS[6:]], "must allow them"),
+    ],
+)
+def test_an_event_layout_the_encoder_cannot_fill_is_refused(
+    columns: list[tuple[str, str, bool]], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        EventLayout(spec("simulation_events", columns), REGISTERS)
 
 
 def test_arrow_batch_is_readable_many_times_without_copies() -> None:
-    batch, _ = encode_events(events(3), "s", 0, 10)
+    batch, _ = encode_events(event_layout(), events(3), "s", 0, 10)
     first = pa.table(batch)
     second = pa.RecordBatchReader.from_stream(batch).read_all()
     assert first.equals(second)
@@ -67,19 +129,21 @@ def test_encoded_buffers_are_reused_and_released_on_close() -> None:
         db.setup()
         db.save_simulation_run(make_run("s1"))
         release_buffers()
-        batch, _ = encode_events(events(500), "s1", 0, 10)
+        batch, _ = encode_events(event_layout(), events(500), "s1", 0, 10)
         assert retained_buffer_bytes() == 0
         expected = pa.table(batch).to_pydict()  # a copy: the table itself shares the buffers
         del batch
         kept = retained_buffer_bytes()
         assert kept > 500 * 64
-        again, _ = encode_events(events(500), "s1", 0, 10)  # written into the kept buffers
+        again, _ = encode_events(
+            event_layout(), events(500), "s1", 0, 10
+        )  # written into the kept buffers
         assert retained_buffer_bytes() < kept
         assert pa.table(again).to_pydict() == expected
         # Buffers still in use (pyarrow shares them) are never handed out again.
         held = pa.table(again)
         del again
-        encode_events(events(500, start=9), "s1", 0, 10)
+        encode_events(event_layout(), events(500, start=9), "s1", 0, 10)
         assert held.to_pydict() == expected
         del held
         db.write_events("s1", events(300))
@@ -347,7 +411,7 @@ def test_event_stream_is_read_once_in_chunks_and_reports_its_registers() -> None
         }
         for t in range(250)
     )
-    stream = EventStream(source, "s1", 10, 5, chunk_rows=100)
+    stream = EventStream(event_layout(), source, "s1", 10, 5, chunk_rows=100)
     with pytest.raises(ValueError, match="read to its end"):
         stream.finish()
     table = pa.table(stream)

@@ -7,13 +7,13 @@ __all__ = [
     "CHUNK_ROWS",
     "ArrowBatch",
     "EncodeError",
+    "EventLayout",
     "EventStream",
     "SimcashDbError",
     "TableSpec",
     "__version__",
     "encode_events",
     "encode_rows",
-    "event_layouts",
     "release_buffers",
     "retained_buffer_bytes",
 ]
@@ -42,11 +42,20 @@ class ArrowBatch:
     def __len__(self) -> int: ...
 
 @final
+class EventLayout:
+    """The event encoder's outputs (events, registers), from the two tables' specs."""
+
+    def __new__(cls, events: TableSpec, registers: TableSpec) -> EventLayout: ...
+    @property
+    def column_names(self) -> tuple[list[str], list[str]]: ...
+
+@final
 class EventStream:
     """Events encoded as DuckDB reads them; an Arrow PyCapsule stream, read once."""
 
     def __new__(
         cls,
+        layout: EventLayout,
         events: Iterable[Mapping[str, Any]],
         simulation_id: str,
         first_seq: int,
@@ -77,6 +86,7 @@ class TableSpec:
     def column_names(self) -> list[str]: ...
 
 def encode_events(
+    layout: EventLayout,
     events: Iterable[Mapping[str, Any]],
     simulation_id: str,
     first_seq: int,
@@ -89,7 +99,6 @@ def encode_rows(
     constants: Mapping[str, object] | None = None,
     row_offset: int = 0,
 ) -> ArrowBatch: ...
-def event_layouts() -> tuple[list[str], list[str]]: ...
 def release_buffers() -> int:
     """Free the output buffers the encoders keep for reuse; returns their bytes."""
 

@@ -11,7 +11,7 @@ use crate::arrow_export::ArrowBatch;
 use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
-use crate::events::layout::{event_schema, register_schema, EventColumns};
+use crate::events::layout::{EventColumns, EventLayout};
 use crate::events::registers::{RegisterFold, Registers};
 use crate::events::source::EventSource;
 use crate::json::key_cache::KeyCache;
@@ -267,16 +267,18 @@ impl<'py, 'f> Encoder<'py, 'f> {
     }
 }
 
-/// Encodes `events` (an iterable of dicts) of run `simulation_id`.
+/// Encodes `events` (an iterable of dicts) of run `simulation_id` into the
+/// two outputs of `layout`.
 ///
 /// Returns `(events, registers)`: the `simulation_events` rows, numbered
 /// from `first_seq`, and the final value of each register set in a tick.
 /// `row_offset` is added to row numbers in errors (the batch's place in the
 /// caller's stream).
 #[pyfunction]
-#[pyo3(signature = (events, simulation_id, first_seq, ticks_per_day, row_offset=0))]
+#[pyo3(signature = (layout, events, simulation_id, first_seq, ticks_per_day, row_offset=0))]
 pub fn encode_events<'py>(
     py: Python<'py>,
+    layout: &Bound<'py, EventLayout>,
     events: &Bound<'py, PyAny>,
     simulation_id: &str,
     first_seq: i64,
@@ -293,14 +295,18 @@ pub fn encode_events<'py>(
     };
     encoder.encode_from(py, &mut source, usize::MAX, numbering, &mut 0)?;
     let columns = encoder.into_columns();
+    let layout = layout.get();
     let (events_batch, registers_batch) = py
         .detach(|| {
-            Ok::<_, ArrowError>((columns.finish(simulation_id)?, fold.finish(simulation_id)?))
+            Ok::<_, ArrowError>((
+                columns.finish(&layout.events, simulation_id)?,
+                fold.finish(&layout.registers, simulation_id)?,
+            ))
         })
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok((
-        ArrowBatch::new(event_schema(), vec![events_batch]),
-        ArrowBatch::new(register_schema(), vec![registers_batch]),
+        ArrowBatch::new(layout.events.schema.clone(), vec![events_batch]),
+        ArrowBatch::new(layout.registers.schema.clone(), vec![registers_batch]),
     ))
 }
 

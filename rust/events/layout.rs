@@ -1,60 +1,161 @@
-//! The two outputs of the event encoder: the `simulation_events` and
-//! `agent_state_registers` layouts, and the columns events are written into.
+//! The two outputs of the event encoder, `simulation_events` and
+//! `agent_state_registers`, laid out as the models say (names, order, types,
+//! nullability), and the columns events are written into.
+//!
+//! Python builds an `EventLayout` from the two tables' `TableSpec`s; here each
+//! model column is matched to the value the encoder fills it with, so a model
+//! that renames, reorders or retypes a column changes the Arrow output, and
+//! one the encoder cannot fill is refused when the layout is built.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::arrow_export::column_names;
 use crate::columns::raw::{one_value_dictionary, I64Column, StrColumn};
+use crate::rows::spec::{Kind, TableSpec};
 
-/// The run's id is one value repeated: a dictionary column stores it once.
+/// What the encoder writes into a column: the value's kind, whether it may
+/// be null, and its place in the encoder's own order.
+struct Filler {
+    name: &'static str,
+    kind: Kind,
+    writes_nulls: bool,
+}
+
+const fn filler(name: &'static str, kind: Kind, writes_nulls: bool) -> Filler {
+    Filler {
+        name,
+        kind,
+        writes_nulls,
+    }
+}
+
+/// The event encoder's values, in the order of `EventColumns::arrays`.
+const EVENT_FILLERS: [Filler; 8] = [
+    filler("simulation_id", Kind::Str, false),
+    filler("event_seq", Kind::I64, false),
+    filler("tick", Kind::I64, false),
+    filler("day", Kind::I64, false),
+    filler("event_type", Kind::Str, false),
+    filler("agent_id", Kind::Str, true),
+    filler("tx_id", Kind::Str, true),
+    filler("details", Kind::Json, false),
+];
+
+/// The register fold's values, in the order of `RegisterFold::finish`.
+const REGISTER_FILLERS: [Filler; 5] = [
+    filler("simulation_id", Kind::Str, false),
+    filler("tick", Kind::I64, false),
+    filler("agent_id", Kind::Str, false),
+    filler("register_key", Kind::Str, false),
+    filler("register_value", Kind::F64, false),
+];
+
+/// The run's id is one value repeated: a dictionary column stores it once
+/// (DuckDB reads it as the model's VARCHAR).
 fn run_id_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::LargeUtf8))
 }
 
-pub fn event_schema() -> SchemaRef {
-    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new("simulation_id", run_id_type(), false),
-                Field::new("event_seq", DataType::Int64, false),
-                Field::new("tick", DataType::Int64, false),
-                Field::new("day", DataType::Int64, false),
-                Field::new("event_type", DataType::LargeUtf8, false),
-                Field::new("agent_id", DataType::LargeUtf8, true),
-                Field::new("tx_id", DataType::LargeUtf8, true),
-                Field::new("details", DataType::LargeUtf8, false),
-            ]))
-        })
-        .clone()
+/// One output's Arrow schema, and for each of its columns the index of the
+/// filler that provides it.
+#[derive(Clone)]
+pub struct Output {
+    pub schema: SchemaRef,
+    order: Arc<[usize]>,
 }
 
-pub fn register_schema() -> SchemaRef {
-    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new("simulation_id", run_id_type(), false),
-                Field::new("tick", DataType::Int64, false),
-                Field::new("agent_id", DataType::LargeUtf8, false),
-                Field::new("register_key", DataType::LargeUtf8, false),
-                Field::new("register_value", DataType::Float64, false),
-            ]))
+impl Output {
+    fn derive(spec: &TableSpec, fillers: &[Filler]) -> PyResult<Output> {
+        let table = &spec.table;
+        let mut fields = Vec::with_capacity(spec.columns.len());
+        let mut order = Vec::with_capacity(spec.columns.len());
+        for column in &spec.columns {
+            let Some(index) = fillers.iter().position(|f| f.name == column.name) else {
+                return Err(PyValueError::new_err(format!(
+                    "{table}.{}: the event encoder has no value for this column",
+                    column.name
+                )));
+            };
+            let filler = &fillers[index];
+            if filler.kind != column.kind {
+                return Err(PyValueError::new_err(format!(
+                    "{table}.{}: the event encoder writes {}, the model declares {}",
+                    column.name,
+                    filler.kind.expected(),
+                    column.kind.expected()
+                )));
+            }
+            if filler.writes_nulls && !column.nullable {
+                return Err(PyValueError::new_err(format!(
+                    "{table}.{}: the event encoder writes nulls here; the model must allow them",
+                    column.name
+                )));
+            }
+            let data_type = if index == 0 {
+                run_id_type()
+            } else {
+                column.kind.data_type()
+            };
+            fields.push(Field::new(column.name.clone(), data_type, column.nullable));
+            order.push(index);
+        }
+        if let Some(missing) = fillers
+            .iter()
+            .find(|f| !order.iter().any(|&i| fillers[i].name == f.name))
+        {
+            return Err(PyValueError::new_err(format!(
+                "{table}: the model has no column {:?}, which the event encoder fills",
+                missing.name
+            )));
+        }
+        Ok(Output {
+            schema: Arc::new(Schema::new(fields)),
+            order: order.into(),
         })
-        .clone()
+    }
+
+    /// A batch of `arrays`, given in the fillers' order, in the model's order.
+    pub fn batch(&self, arrays: Vec<ArrayRef>) -> Result<RecordBatch, ArrowError> {
+        let mut arrays: Vec<Option<ArrayRef>> = arrays.into_iter().map(Some).collect();
+        let columns = self
+            .order
+            .iter()
+            .map(|&i| arrays[i].take().unwrap_or_else(|| unreachable!()));
+        RecordBatch::try_new(self.schema.clone(), columns.collect())
+    }
 }
 
-/// The column names of the two outputs, checked against the models in Python.
-#[pyfunction]
-pub fn event_layouts() -> (Vec<String>, Vec<String>) {
-    (
-        column_names(&event_schema()),
-        column_names(&register_schema()),
-    )
+/// Both outputs of the event encoder, derived from the models' table specs.
+#[pyclass(module = "simcash_db._native", frozen)]
+#[derive(Clone)]
+pub struct EventLayout {
+    pub events: Output,
+    pub registers: Output,
+}
+
+#[pymethods]
+impl EventLayout {
+    #[new]
+    fn new(events: PyRef<'_, TableSpec>, registers: PyRef<'_, TableSpec>) -> PyResult<Self> {
+        Ok(EventLayout {
+            events: Output::derive(&events, &EVENT_FILLERS)?,
+            registers: Output::derive(&registers, &REGISTER_FILLERS)?,
+        })
+    }
+
+    /// The column names of the two outputs, in the models' order.
+    #[getter]
+    fn column_names(&self) -> (Vec<String>, Vec<String>) {
+        (
+            column_names(&self.events.schema),
+            column_names(&self.registers.schema),
+        )
+    }
 }
 
 pub struct EventColumns {
@@ -82,20 +183,18 @@ impl EventColumns {
         }
     }
 
-    pub fn finish(self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    pub fn finish(self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.seq.len();
-        RecordBatch::try_new(
-            event_schema(),
-            vec![
-                one_value_dictionary(simulation_id, rows)?,
-                Arc::new(self.seq.finish()),
-                Arc::new(self.tick.finish()),
-                Arc::new(self.day.finish()),
-                Arc::new(self.event_type.finish()),
-                Arc::new(self.agent.finish()),
-                Arc::new(self.tx.finish()),
-                Arc::new(self.details.finish()),
-            ],
-        )
+        // In the order of EVENT_FILLERS.
+        layout.batch(vec![
+            one_value_dictionary(simulation_id, rows)?,
+            Arc::new(self.seq.finish()),
+            Arc::new(self.tick.finish()),
+            Arc::new(self.day.finish()),
+            Arc::new(self.event_type.finish()),
+            Arc::new(self.agent.finish()),
+            Arc::new(self.tx.finish()),
+            Arc::new(self.details.finish()),
+        ])
     }
 }

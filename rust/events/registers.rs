@@ -10,7 +10,7 @@ use pyo3::types::PyString;
 
 use crate::columns::interner::{AddressCache, FastMap, TextIds};
 use crate::columns::raw::one_value_dictionary;
-use crate::events::layout::register_schema;
+use crate::events::layout::Output;
 
 /// Where the row of each (tick, agent, key) is. A simulator sets a tick's
 /// registers together and moves forward in time, so a small map of the
@@ -76,7 +76,7 @@ impl RegisterFold {
         }
     }
 
-    pub fn finish(&self, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    pub fn finish(&self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.rows.len();
         let name = |id: u32| self.names.text(id);
         let mut tick = Int64Builder::with_capacity(rows);
@@ -89,16 +89,14 @@ impl RegisterFold {
             key.append_value(name(*k));
             value.append_value(*v);
         }
-        RecordBatch::try_new(
-            register_schema(),
-            vec![
-                one_value_dictionary(simulation_id, rows)?,
-                Arc::new(tick.finish()),
-                Arc::new(agent.finish()),
-                Arc::new(key.finish()),
-                Arc::new(value.finish()),
-            ],
-        )
+        // In the order of the layout's REGISTER_FILLERS.
+        layout.batch(vec![
+            one_value_dictionary(simulation_id, rows)?,
+            Arc::new(tick.finish()),
+            Arc::new(agent.finish()),
+            Arc::new(key.finish()),
+            Arc::new(value.finish()),
+        ])
     }
 }
 

@@ -19,7 +19,7 @@ use pyo3::types::PyCapsule;
 
 use crate::arrow_export::{column_names, schema_capsule, stream_capsule, ArrowBatch};
 use crate::events::encoder::{check_layout, Encoder, Numbering};
-use crate::events::layout::{event_schema, register_schema};
+use crate::events::layout::EventLayout;
 use crate::events::registers::RegisterFold;
 use crate::events::source::EventSource;
 
@@ -41,6 +41,7 @@ struct State {
 }
 
 struct Shared {
+    layout: EventLayout,
     simulation_id: String,
     ticks_per_day: i64,
     numbering: Numbering,
@@ -96,7 +97,7 @@ impl Shared {
             return None;
         }
         let columns = encoder.into_columns();
-        Some(py.detach(|| columns.finish(&self.simulation_id)))
+        Some(py.detach(|| columns.finish(&self.layout.events, &self.simulation_id)))
     }
 }
 
@@ -116,12 +117,12 @@ impl Iterator for ChunkReader {
 
 impl RecordBatchReader for ChunkReader {
     fn schema(&self) -> SchemaRef {
-        event_schema()
+        self.0.layout.events.schema.clone()
     }
 }
 
-/// The events of run `simulation_id` as an Arrow stream in the
-/// `simulation_events` layout, encoded chunk by chunk as it is read (once).
+/// The events of run `simulation_id` as an Arrow stream in the layout's
+/// `simulation_events` output, encoded chunk by chunk as it is read (once).
 /// After the read, `finish()` gives the number of events and their registers.
 #[pyclass(module = "simcash_db._native", frozen)]
 pub struct EventStream {
@@ -132,8 +133,9 @@ pub struct EventStream {
 #[pymethods]
 impl EventStream {
     #[new]
-    #[pyo3(signature = (events, simulation_id, first_seq, ticks_per_day, row_offset=0, chunk_rows=CHUNK_ROWS))]
+    #[pyo3(signature = (layout, events, simulation_id, first_seq, ticks_per_day, row_offset=0, chunk_rows=CHUNK_ROWS))]
     fn new(
+        layout: &Bound<'_, EventLayout>,
         events: &Bound<'_, PyAny>,
         simulation_id: String,
         first_seq: i64,
@@ -156,6 +158,7 @@ impl EventStream {
         };
         Ok(EventStream {
             shared: Arc::new(Shared {
+                layout: layout.get().clone(),
                 simulation_id,
                 ticks_per_day,
                 numbering: Numbering {
@@ -170,7 +173,7 @@ impl EventStream {
     }
 
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        schema_capsule(py, &event_schema())
+        schema_capsule(py, &self.shared.layout.events.schema)
     }
 
     /// The stream, once: the events are encoded as they are read.
@@ -211,7 +214,7 @@ impl EventStream {
 
     #[getter]
     fn column_names(&self) -> Vec<String> {
-        column_names(&event_schema())
+        column_names(&self.shared.layout.events.schema)
     }
 
     /// What stopped the encoding (an `EncodeError`, say), if anything did;
@@ -231,11 +234,12 @@ impl EventStream {
                 }
                 let registers = state
                     .fold
-                    .finish(&self.shared.simulation_id)
+                    .finish(&self.shared.layout.registers, &self.shared.simulation_id)
                     .map_err(|e| e.to_string())?;
                 Ok((state.row, registers))
             })
             .map_err(PyValueError::new_err)?;
-        Ok((rows, ArrowBatch::new(register_schema(), vec![registers])))
+        let schema = self.shared.layout.registers.schema.clone();
+        Ok((rows, ArrowBatch::new(schema, vec![registers])))
     }
 }

@@ -1,5 +1,5 @@
-"""The bridge to the native encoders: column specs derived from the models."""
+"""The bridge to the native encoders: table specs and event layouts, from the models."""
 
-from simcash_db.encoding.specs import NATIVE_KINDS, natively_encodable, table_spec
+from simcash_db.encoding.specs import NATIVE_KINDS, event_layout, natively_encodable, table_spec
 
-__all__ = ["NATIVE_KINDS", "natively_encodable", "table_spec"]
+__all__ = ["NATIVE_KINDS", "event_layout", "natively_encodable", "table_spec"]

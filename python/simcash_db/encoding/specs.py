@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from simcash_db._native import TableSpec
-from simcash_db.models import TableModel
+from simcash_db._native import EventLayout, TableSpec
+from simcash_db.models import AgentStateRegisterRecord, SimulationEventRecord, TableModel
 from simcash_db.schema import table_columns
 
 # Column kinds the native encoder writes; a table with any other (timestamps)
@@ -31,3 +31,13 @@ def table_spec(model: type[TableModel]) -> TableSpec:
             if not c.from_sequence
         ],
     )
+
+
+@cache
+def event_layout() -> EventLayout:
+    """The event encoder's two outputs, laid out as their models declare.
+
+    >>> event_layout().column_names[1]
+    ['simulation_id', 'tick', 'agent_id', 'register_key', 'register_value']
+    """
+    return EventLayout(table_spec(SimulationEventRecord), table_spec(AgentStateRegisterRecord))

@@ -18,6 +18,7 @@ import duckdb
 
 from simcash_db._native import CHUNK_ROWS, ArrowBatch, EventStream
 from simcash_db.connection import fetch_one
+from simcash_db.encoding import event_layout
 from simcash_db.errors import NotFoundError, write_failure
 from simcash_db.models import SimulationEventRecord
 from simcash_db.writers.ingest import append, registered
@@ -104,7 +105,9 @@ def write_events(
         if batch_id in stored_batch_ids(cursor, simulation_id):
             log.info("batch %r of %r is stored already: skipped", batch_id, simulation_id)
             return 0
-    stream = EventStream(events, simulation_id, next_seq, ticks_per_day, chunk_rows=batch_size)
+    stream = EventStream(
+        event_layout(), events, simulation_id, next_seq, ticks_per_day, chunk_rows=batch_size
+    )
     stream.prefetch()
     cursor.execute("BEGIN TRANSACTION")
     try:

@@ -10,6 +10,7 @@ from types import TracebackType
 import duckdb
 
 from simcash_db._native import ArrowBatch, encode_events
+from simcash_db.encoding import event_layout
 from simcash_db.errors import WriteError, write_failure
 from simcash_db.writers.events import (
     DEFAULT_BATCH_SIZE,
@@ -128,6 +129,7 @@ class EventWriter:
         # Encoding overlaps with the commit of the previous batch.
         # Rows in errors count from the writer's first event.
         encoded, registers = encode_events(
+            event_layout(),
             batch,
             self.simulation_id,
             self._next_seq,
