@@ -1,6 +1,6 @@
 //! Encodes a simulator's event dicts into the `simulation_events` layout, and
 //! the `StateRegisterSet` events among them into `agent_state_registers`
-//! (the layouts are in `event_layout`).
+//! (the layouts, derived from the models, are in `layout`).
 
 use arrow_schema::ArrowError;
 use pyo3::exceptions::{PyOverflowError, PyValueError};
@@ -11,72 +11,17 @@ use crate::arrow_export::ArrowBatch;
 use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
+use crate::events::fields::{
+    failure, id_value, missing, to_str, Failure, REGISTER_EVENT, ROLE_AGENT_ID, ROLE_EVENT_TYPE,
+    ROLE_FIRST_AGENT, ROLE_LAST_AGENT, ROLE_NEW_VALUE, ROLE_REGISTER_KEY, ROLE_TICK, ROLE_TX_ID,
+    SPECIAL_KEYS,
+};
 use crate::events::layout::{EventColumns, EventLayout};
 use crate::events::registers::{RegisterFold, Registers};
 use crate::events::source::EventSource;
 use crate::json::key_cache::KeyCache;
 use crate::json::writer::{under_key, JsonWriter};
-use crate::values::{describe, exact_int_i64, extract_f64, pause, IntError, YIELD_EVERY};
-
-/// Keys with a column of their own. `event_type` and `tick` are left out of
-/// `details`; the agent keys (in order of preference, events.md) and `tx_id`
-/// fill filter columns and stay in `details` too.
-const SPECIAL_KEYS: [&str; 9] = [
-    "event_type",
-    "tick",
-    "agent_id",
-    "sender_id",
-    "sender",
-    "agent_a",
-    "tx_id",
-    "register_key",
-    "new_value",
-];
-const ROLE_EVENT_TYPE: usize = 0;
-const ROLE_TICK: usize = 1;
-const ROLE_FIRST_AGENT: usize = 2;
-const ROLE_AGENT_ID: usize = 2;
-const ROLE_LAST_AGENT: usize = 5;
-const ROLE_TX_ID: usize = 6;
-// A `StateRegisterSet`'s fields, kept in `details` too.
-const ROLE_REGISTER_KEY: usize = 7;
-const ROLE_NEW_VALUE: usize = 8;
-const REGISTER_EVENT: &str = "StateRegisterSet";
-
-/// (field, expected, found); boxed so the hot path returns one word.
-type Failure = Box<(String, &'static str, String)>;
-
-fn failure(field: &str, expected: &'static str, value: &Bound<'_, PyAny>) -> Failure {
-    Box::new((field.to_owned(), expected, describe(value)))
-}
-
-fn missing(field: &str) -> Failure {
-    Box::new((
-        field.to_owned(),
-        "a value (the field is required)",
-        "nothing".to_owned(),
-    ))
-}
-
-/// A str id, or None; anything else fails. Ids stay in `details` too, so
-/// the JSON writer checks that they are UTF-8 (and says so under their name).
-fn id_value<'py>(
-    value: Bound<'py, PyAny>,
-    name: &str,
-) -> Result<Option<Bound<'py, PyString>>, Failure> {
-    if value.is_none() {
-        return Ok(None);
-    }
-    match value.cast_into::<PyString>() {
-        Ok(s) => Ok(Some(s)),
-        Err(e) => Err(failure(name, "a str id", &e.into_inner())),
-    }
-}
-
-/// An id's text; read once `details` is written, which checked it is UTF-8.
-fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
-    s.to_str().unwrap_or_default()
-}
+use crate::values::{exact_int_i64, extract_f64, pause, IntError, YIELD_EVERY};
 
 /// How rows are numbered: `event_seq` from `first_seq`, rows in errors from
 /// `row_offset` (the batch's place in the caller's stream).

@@ -1,4 +1,8 @@
-"""Experiments linked to their simulations: structured ids, the persistence policy, the recorder."""
+"""Experiments linked to their simulations: the persistence policy and the recorder.
+
+The structured-id grammar is a fact of the schema and lives in
+``simcash_db.models.simulation_ids``; it is re-exported here.
+"""
 
 from simcash_db.experiments.policy import ExperimentPersistencePolicy, SimulationPersistenceLevel
 from simcash_db.experiments.recorder import ExperimentRecorder

@@ -1,4 +1,9 @@
-"""One Pydantic model per table: the single source of truth for the schema."""
+"""One Pydantic model per table: the single source of truth for the schema.
+
+Also the column vocabulary (``columns``), the enums, and the grammar of the
+structured simulation ids that link a run to its experiment
+(``simulation_ids``). Nothing here imports another simcash_db package.
+"""
 
 from simcash_db.models.columns import I64_MAX, I64_MIN, ForeignKey, Index, TableModel
 from simcash_db.models.enums import (

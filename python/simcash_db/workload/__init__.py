@@ -1,4 +1,9 @@
-"""Deterministic synthetic workloads in the shape a SimCash simulator produces."""
+"""Deterministic synthetic workloads in the shape a SimCash simulator produces.
+
+``catalog`` and ``events``: every event type, for benchmarks; ``rtgs``: a small
+RTGS whose events and rows agree, driven by ``simulation.simulate_run``;
+``experiment``: a synthetic experiment recorded through ``ExperimentRecorder``.
+"""
 
 from simcash_db.workload.catalog import COST_KEYS, EVENT_CATALOG
 from simcash_db.workload.events import catalog_events
