@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-pytest clean
+.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-pytest clean
 
 help:
 	@echo "demo       build, then record a synthetic experiment into $(DB) and show it"
@@ -12,6 +12,7 @@ help:
 	@echo "test       build-dev, then pytest and cargo test"
 	@echo "test-slow  the long variants (hypothesis 'slow' profile, marker 'slow')"
 	@echo "bench      print the ingest ratio table (benches/ingest.py)"
+	@echo "bench-replay  print the replay ratio table (benches/replay.py)"
 	@echo "bench-pytest  the pytest-benchmark groups (encode, ingest)"
 
 $(PY):
@@ -60,6 +61,9 @@ demo: build-dev
 
 bench: build-dev
 	$(PY) benches/ingest.py
+
+bench-replay: build-dev
+	$(PY) benches/replay.py
 
 bench-pytest: build-dev
 	$(PY) -m pytest benches --benchmark-enable --benchmark-only -p no:randomly

@@ -1,8 +1,10 @@
-//! `simcash_db._native`: encodes simulator output into Arrow for DuckDB.
+//! `simcash_db._native`: encodes simulator output into Arrow for DuckDB, and
+//! decodes what DuckDB hands back.
 //!
 //! The modules, by concern: `json` (values to exact JSON text), `columns`
 //! (raw Arrow output buffers), `events` (the event encoder and its stream),
-//! `rows` (the row encoder of every other table), and beside them the Arrow
+//! `rows` (the row encoder of every other table), `replay` (the native
+//! reader: stored events back as dicts or JSON lines), and beside them the Arrow
 //! PyCapsule export, the error classes and strict value extraction. This file
 //! only registers what Python sees.
 
@@ -14,6 +16,7 @@ mod dict_items;
 mod errors;
 mod events;
 mod json;
+mod replay;
 mod rows;
 mod values;
 
@@ -28,6 +31,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::stream::EventStream>()?;
     m.add_function(wrap_pyfunction!(events::encoder::encode_events, m)?)?;
     m.add_function(wrap_pyfunction!(rows::encoder::encode_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(replay::dicts::decode_events, m)?)?;
+    m.add_function(wrap_pyfunction!(replay::lines::event_lines, m)?)?;
     m.add_function(wrap_pyfunction!(columns::buffer_pool::release_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(
         columns::buffer_pool::retained_buffer_bytes,

@@ -81,8 +81,19 @@ def test_events_filters_and_json(demo_db: Path) -> None:
         assert lines == db.get_events("exp-x-iter0-evaluation", event_type="Arrival", limit=3)
 
 
-def test_replay_prints_each_tick_in_order(demo_db: Path) -> None:
+def test_replay_prints_json_lines_only(demo_db: Path) -> None:
     code, out = run(demo_db, "replay", "exp-x-iter0-evaluation", "--ticks", "0", "2")
+    assert code == 0, out
+    events = [json.loads(line) for line in out.splitlines()]
+    with DatabaseManager(demo_db, read_only=True) as db:
+        assert events == db.get_events("exp-x-iter0-evaluation", tick_range=(0, 2))
+    assert [list(e)[:2] for e in events] == [["event_type", "tick"]] * len(events)
+
+
+def test_replay_as_text_prints_each_tick_in_order(demo_db: Path) -> None:
+    code, out = run(
+        demo_db, "replay", "exp-x-iter0-evaluation", "--ticks", "0", "2", "--format", "text"
+    )
     assert code == 0, out
     headers = [line for line in out.splitlines() if line.startswith("--- tick")]
     assert headers == ["--- tick 0 ---", "--- tick 1 ---", "--- tick 2 ---"]

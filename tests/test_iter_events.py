@@ -35,7 +35,10 @@ selections = st.fixed_dictionaries(
     {},
     optional={
         "tick": st.integers(0, 31),
-        "tick_range": st.tuples(st.integers(0, 31), st.integers(0, 31)),
+        # Ordered: a reversed range is an error (test_selection_errors).
+        "tick_range": st.tuples(st.integers(0, 31), st.integers(0, 31)).map(
+            lambda r: tuple(sorted(r))
+        ),
         "day": st.integers(0, 3),
         "agent_id": st.sampled_from(["A0", "A1", "A3", "nobody"]),
         "tx_id": st.sampled_from(["tx0", "tx4"]),

@@ -12,8 +12,10 @@ __all__ = [
     "SimcashDbError",
     "TableSpec",
     "__version__",
+    "decode_events",
     "encode_events",
     "encode_rows",
+    "event_lines",
     "release_buffers",
     "retained_buffer_bytes",
 ]
@@ -99,6 +101,12 @@ def encode_rows(
     constants: Mapping[str, object] | None = None,
     row_offset: int = 0,
 ) -> ArrowBatch: ...
+def decode_events(source: object) -> list[dict[str, Any]]:
+    """Events of an Arrow stream of (event_type, tick, details), as dicts."""
+
+def event_lines(source: object) -> tuple[int, bytes]:
+    """Events of an Arrow stream of (event_type, tick, details), as JSON lines."""
+
 def release_buffers() -> int:
     """Free the output buffers the encoders keep for reuse; returns their bytes."""
 

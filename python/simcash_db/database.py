@@ -5,11 +5,11 @@ from __future__ import annotations
 import atexit
 import logging
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 from typing_extensions import Unpack
@@ -24,6 +24,7 @@ from simcash_db.readers import (
     EventFilter,
     EventSelection,
     get_events,
+    iter_event_lines,
     iter_events,
     query_events,
 )
@@ -46,6 +47,8 @@ from simcash_db.writers import (
 )
 
 log = logging.getLogger("simcash_db")
+
+_Item = TypeVar("_Item")
 
 
 def _close_at_exit(ref: weakref.ReferenceType[DatabaseManager]) -> None:
@@ -265,8 +268,31 @@ class DatabaseManager:
         ...     sum(1 for _ in db.iter_events("no-such-run"))
         0
         """
+        return self._read_pages(iter_events, simulation_id, EventFilter(**selection))
+
+    def iter_event_lines(
+        self, simulation_id: str, **selection: Unpack[EventSelection]
+    ) -> Iterator[bytes]:
+        """The events of ``iter_events`` as JSON lines (UTF-8, one event per line),
+        in blocks of whole lines: what ``simcash-db replay`` prints.
+
+        >>> with DatabaseManager(":memory:") as db:
+        ...     db.setup()
+        ...     b"".join(db.iter_event_lines("no-such-run"))
+        b''
+        """
+        return self._read_pages(iter_event_lines, simulation_id, EventFilter(**selection))
+
+    def _read_pages(
+        self,
+        read: Callable[[duckdb.DuckDBPyConnection, str, EventFilter], Iterator[_Item]],
+        simulation_id: str,
+        selection: EventFilter,
+    ) -> Iterator[_Item]:
+        # A generator of its own, so the filter is checked when the call is
+        # made, not at the first step of the iteration.
         with self._cursor() as cursor:
-            yield from iter_events(cursor, simulation_id, EventFilter(**selection))
+            yield from read(cursor, simulation_id, selection)
 
     def query_events(
         self, simulation_id: str, **selection: Unpack[EventSelection]

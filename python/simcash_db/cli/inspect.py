@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -12,6 +16,16 @@ from rich.table import Table
 from simcash_db.cli.app import cli, console, open_database
 from simcash_db.database import DatabaseManager
 from simcash_db.repository import ExperimentRepository
+
+
+@contextmanager
+def quiet_broken_pipe() -> Iterator[None]:
+    """A reader that stops early (``| head``) ends the command quietly, exit 0."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Later flushes of stdout (at exit) must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _money(value: int | None) -> str:
@@ -188,11 +202,15 @@ def events(
     with open_database(db_path) as db:
         db.setup()
         _require_run(db, simulation_id)
-        found = db.get_events(simulation_id, limit=limit, offset=offset, **selection)
         if as_json:
-            for event in found:
-                click.echo(json.dumps(event))
+            with quiet_broken_pipe():
+                for block in db.iter_event_lines(
+                    simulation_id, limit=limit, offset=offset, **selection
+                ):
+                    sys.stdout.buffer.write(block)
+                sys.stdout.buffer.flush()
             return
+        found = db.get_events(simulation_id, limit=limit, offset=offset, **selection)
         table = Table(title=f"{simulation_id}: events {offset}..{offset + len(found)}")
         for column in ("tick", "type", "fields"):
             table.add_column(column)
@@ -205,15 +223,31 @@ def events(
 @cli.command()
 @click.argument("simulation_id")
 @with_filters
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "text"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one JSON object per line and nothing else (for jq and scripts); "
+    "text: the same lines under a '--- tick N ---' line per tick.",
+)
 @click.pass_obj
-def replay(db_path: str, simulation_id: str, selection: dict[str, Any]) -> None:
-    """Replay a run tick by tick: its events in order, as the simulator emitted them."""
+def replay(db_path: str, simulation_id: str, selection: dict[str, Any], output_format: str) -> None:
+    """Replay a run: its events in order, as the simulator emitted them."""
     with open_database(db_path) as db:
         db.setup()
         _require_run(db, simulation_id)
-        current = None
-        for event in db.iter_events(simulation_id, **selection):
-            if event["tick"] != current:
-                current = event["tick"]
-                click.echo(f"--- tick {current} ---")
-            click.echo(json.dumps(event))
+        with quiet_broken_pipe():
+            if output_format == "jsonl":
+                out = sys.stdout.buffer
+                for block in db.iter_event_lines(simulation_id, **selection):
+                    out.write(block)
+                out.flush()
+                return
+            current = None
+            for event in db.iter_events(simulation_id, **selection):
+                if event["tick"] != current:
+                    current = event["tick"]
+                    click.echo(f"--- tick {current} ---")
+                click.echo(json.dumps(event))

@@ -5,6 +5,7 @@ from simcash_db.readers.events import (
     EventFilter,
     EventSelection,
     get_events,
+    iter_event_lines,
     iter_events,
     query_events,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "EventFilter",
     "EventSelection",
     "get_events",
+    "iter_event_lines",
     "iter_events",
     "query_events",
 ]

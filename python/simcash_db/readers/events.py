@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from typing import Any, TypedDict
+from collections.abc import Callable, Iterator
+from typing import Any, TypedDict, TypeVar
 
 import duckdb
 from typing_extensions import Unpack
 
+from simcash_db._native import decode_events, event_lines
 from simcash_db.connection import fetch_one
+
+_Page = TypeVar("_Page")
 
 #: Events per page of ``iter_events``: what a replay holds in memory at a time.
 PAGE_EVENTS = 65_536
@@ -33,11 +35,24 @@ class EventSelection(TypedDict, total=False):
     offset: int
 
 
+#: The keyword filters every event reader takes, in EventSelection's order.
+FILTER_NAMES: tuple[str, ...] = tuple(EventSelection.__annotations__)
+
+
 class EventFilter:
     """Which events of a run to read: the keywords of ``EventSelection``,
     as the SQL that selects them."""
 
     def __init__(self, **selection: Unpack[EventSelection]) -> None:
+        unknown = [name for name in selection if name not in FILTER_NAMES]
+        if unknown:
+            # A misspelt filter must not silently select every event.
+            raise TypeError(
+                f"unknown event filter {unknown[0]!r}; the filters are {', '.join(FILTER_NAMES)}"
+            )
+        tick_range = selection.get("tick_range")
+        if tick_range is not None and tick_range[0] > tick_range[1]:
+            raise ValueError(f"tick_range {tuple(tick_range)} is reversed: FROM is after TO")
         self.selection = selection
         self.limit = selection.get("limit")
         self.offset = selection.get("offset", 0)
@@ -97,21 +112,13 @@ def get_events(
 
     Each dict is ``{"event_type": ..., "tick": ..., **details}``: the same
     keys, values and types as written (INV-5), ``event_type`` and ``tick``
-    first. Read through ``iter_events``, whose pages sort a window at a time:
-    1.6x faster than one sorted query for a million events.
+    first. Read a page at a time, as ``iter_events`` reads them: 1.6x faster
+    than one sorted query for a million events.
     """
-    return list(iter_events(cursor, simulation_id, selection))
-
-
-_EVENT_COLUMNS = "event_type, tick, details"
-
-
-def _as_events(rows: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
-    loads = json.loads
-    return [
-        {"event_type": event_type, "tick": tick, **loads(details)}
-        for event_type, tick, details in rows
-    ]
+    events: list[dict[str, Any]] = []
+    for page in _pages(cursor, simulation_id, selection, PAGE_EVENTS, _dicts):
+        events.extend(page)
+    return events
 
 
 def iter_events(
@@ -127,6 +134,41 @@ def iter_events(
     each page read only its row groups). All pages are read in one
     transaction: one snapshot of the run, even while a writer appends to it.
     """
+    for page in _pages(cursor, simulation_id, selection, page_events, _dicts):
+        yield from page
+
+
+def iter_event_lines(
+    cursor: duckdb.DuckDBPyConnection,
+    simulation_id: str,
+    selection: EventFilter,
+    page_events: int = PAGE_EVENTS,
+) -> Iterator[bytes]:
+    """The selected events as JSON lines, in blocks of whole lines (one per page).
+
+    Each line is the JSON text of the dict ``iter_events`` gives, ending in a
+    newline, assembled from the stored text without building a Python object.
+    """
+    yield from _pages(cursor, simulation_id, selection, page_events, event_lines)
+
+
+_EVENT_COLUMNS = "event_type, tick, details"
+
+
+def _dicts(page: duckdb.DuckDBPyRelation) -> tuple[int, list[dict[str, Any]]]:
+    events = decode_events(page)
+    return len(events), events
+
+
+def _pages(
+    cursor: duckdb.DuckDBPyConnection,
+    simulation_id: str,
+    selection: EventFilter,
+    page_events: int,
+    decode: Callable[[duckdb.DuckDBPyRelation], tuple[int, _Page]],
+) -> Iterator[_Page]:
+    """Each page of the selected events, decoded natively from its relation
+    by ``decode``, which says how many events the page holds."""
     selection.check_paging()
     if page_events < 1:
         raise ValueError("page_events must be at least 1")
@@ -154,11 +196,11 @@ def iter_events(
                     skip -= matched
                     continue
             most = page_events if wanted is None else wanted
-            rows = cursor.execute(select, [*bounds, most, skip]).fetchall()
+            count, page = decode(cursor.sql(select, params=[*bounds, most, skip]))
             skip = 0
             if wanted is not None:
-                wanted -= len(rows)
-            yield from _as_events(rows)
+                wanted -= count
+            yield page
     finally:
         # Only read: ending the transaction just ends the snapshot.
         cursor.execute("ROLLBACK")
