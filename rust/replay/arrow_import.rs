@@ -37,7 +37,7 @@ pub enum TextColumn<'a> {
 }
 
 impl<'a> TextColumn<'a> {
-    pub fn of(batch: &'a RecordBatch, name: &str) -> PyResult<Self> {
+    pub fn of(batch: &'a RecordBatch, name: &str) -> Result<Self, String> {
         let array = column(batch, name)?;
         Ok(match array.data_type() {
             DataType::Utf8 => TextColumn::Utf8(array.as_string::<i32>()),
@@ -58,7 +58,7 @@ impl<'a> TextColumn<'a> {
 }
 
 /// A non-null BIGINT column.
-pub fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a [i64]> {
+pub fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a [i64], String> {
     let array = column(batch, name)?;
     match array.data_type() {
         DataType::Int64 if array.null_count() == 0 => {
@@ -68,14 +68,13 @@ pub fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a [i64]>
     }
 }
 
-fn column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a ArrayRef> {
+// Errors are plain text: these run on the reader thread, without the GIL.
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, String> {
     batch
         .column_by_name(name)
-        .ok_or_else(|| PyValueError::new_err(format!("the result has no column {name:?}")))
+        .ok_or_else(|| format!("the result has no column {name:?}"))
 }
 
-fn unexpected(name: &str, found: &DataType) -> PyErr {
-    PyValueError::new_err(format!(
-        "column {name:?} arrived as {found}, not as expected"
-    ))
+fn unexpected(name: &str, found: &DataType) -> String {
+    format!("column {name:?} arrived as {found}, not as expected")
 }

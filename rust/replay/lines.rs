@@ -4,12 +4,12 @@
 
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::json::text::{write_i64, write_str};
-use crate::replay::arrow_import::{import_stream, int_column, TextColumn};
+use crate::replay::arrow_import::{int_column, TextColumn};
+use crate::replay::pipeline::read_batches;
 
 /// The lines of one batch, back to back, and where each ends.
 #[derive(Default)]
@@ -21,19 +21,19 @@ pub struct Lines {
 impl Lines {
     /// Appends the batch's rows (columns `event_type`, `tick`, `details`),
     /// each line followed by `newline` if given.
-    pub fn append_batch(&mut self, batch: &RecordBatch, newline: bool) -> PyResult<()> {
+    pub fn append_batch(&mut self, batch: &RecordBatch, newline: bool) -> Result<(), String> {
         let types = TextColumn::of(batch, "event_type")?;
         let ticks = int_column(batch, "tick")?;
         let details = TextColumn::of(batch, "details")?;
         self.text.reserve(batch.num_rows() * 160);
         for (row, &tick) in ticks.iter().enumerate() {
             let (Some(event_type), Some(details)) = (types.get(row), details.get(row)) else {
-                return Err(PyValueError::new_err(format!(
+                return Err(format!(
                     "row {row} of the result has no event_type or no details"
-                )));
+                ));
             };
             self.push(event_type, tick, details)
-                .map_err(|e| PyValueError::new_err(format!("row {row}: {e}")))?;
+                .map_err(|e| format!("row {row}: {e}"))?;
             if newline {
                 self.text.push(b'\n');
             }
@@ -62,38 +62,17 @@ impl Lines {
     }
 }
 
-/// Reads `source` (an Arrow stream of `event_type`, `tick`, `details`) to
-/// its end, `assemble`-ing the lines of each batch without the GIL.
-pub fn read_lines(
-    py: Python<'_>,
-    source: &Bound<'_, PyAny>,
+/// Prepares a batch's lines on the reader thread, in a spent buffer if any.
+pub fn prepare_lines(
+    batch: RecordBatch,
+    spent: Option<Lines>,
     newline: bool,
-    mut each: impl FnMut(Python<'_>, &Lines) -> PyResult<()>,
-) -> PyResult<usize> {
-    let mut reader = import_stream(source)?;
-    let mut rows = 0;
-    let mut lines = Lines::default();
-    loop {
-        // DuckDB computes the batch while the GIL is free.
-        let next = py.detach(|| {
-            let batch = reader.next()?;
-            Some(batch.map_err(|e| e.to_string()).and_then(|batch| {
-                lines.text.clear();
-                lines.ends.clear();
-                lines
-                    .append_batch(&batch, newline)
-                    .map_err(|e| e.to_string())
-            }))
-        });
-        match next {
-            None => return Ok(rows),
-            Some(Err(message)) => return Err(PyValueError::new_err(message)),
-            Some(Ok(())) => {
-                rows += lines.ends.len();
-                each(py, &lines)?;
-            }
-        }
-    }
+) -> Result<Lines, String> {
+    let mut lines = spent.unwrap_or_default();
+    lines.text.clear();
+    lines.ends.clear();
+    lines.append_batch(&batch, newline)?;
+    Ok(lines)
 }
 
 /// The events of `source` (a relation selecting `event_type, tick, details`)
@@ -104,7 +83,8 @@ pub fn event_lines<'py>(
     source: &Bound<'py, PyAny>,
 ) -> PyResult<(usize, Bound<'py, PyBytes>)> {
     let mut all = Vec::new();
-    let rows = read_lines(py, source, true, |_, lines| {
+    let prepare = |batch, spent| prepare_lines(batch, spent, true);
+    let rows = read_batches(py, source, prepare, |_, lines: &Lines| {
         all.extend_from_slice(&lines.text);
         Ok(())
     })?;

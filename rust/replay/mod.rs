@@ -1,9 +1,12 @@
 //! Reading events back. A DuckDB result arrives as an Arrow stream (the
-//! PyCapsule interface, no pyarrow); each row's `event_type`, `tick` and
-//! stored `details` become one JSON line, assembled without the GIL; the
-//! lines are handed out as they are (`simcash-db replay`) or parsed by
-//! jiter into the simulator's event dicts.
+//! PyCapsule interface, no pyarrow), read batch by batch on a thread of its
+//! own; each batch becomes JSON lines (`simcash-db replay`: the stored
+//! `details` is already JSON) or, parsed by jiter there, the simulator's
+//! event dicts, which the caller's thread builds while the next batch is
+//! read.
 
 pub mod arrow_import;
 pub mod dicts;
 pub mod lines;
+pub mod pipeline;
+pub mod strings;

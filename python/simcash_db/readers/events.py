@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypedDict, TypeVar
 
 import duckdb
@@ -112,13 +114,16 @@ def get_events(
 
     Each dict is ``{"event_type": ..., "tick": ..., **details}``: the same
     keys, values and types as written (INV-5), ``event_type`` and ``tick``
-    first. Read a page at a time, as ``iter_events`` reads them: 1.6x faster
-    than one sorted query for a million events.
+    first. One query: the whole list is in memory anyway, and DuckDB's next
+    batch is read while the last is decoded (``iter_events`` bounds memory
+    with a query per page instead; 1.3x slower for a million events).
     """
-    events: list[dict[str, Any]] = []
-    for page in _pages(cursor, simulation_id, selection, PAGE_EVENTS, _dicts):
-        events.extend(page)
-    return events
+    sql, params = _sql(_EVENT_COLUMNS, simulation_id, selection)
+    # The native reader pauses the cyclic GC while it builds a batch; between
+    # batches the GC would scan every event read so far, again and again.
+    # The dicts hold no cycles.
+    with _gc_paused():
+        return decode_events(cursor.sql(sql, params=params))
 
 
 def iter_events(
@@ -155,7 +160,19 @@ def iter_event_lines(
 _EVENT_COLUMNS = "event_type, tick, details"
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _dicts(page: duckdb.DuckDBPyRelation) -> tuple[int, list[dict[str, Any]]]:
+    # The GC is paused for the page only: the caller's code runs between pages.
     events = decode_events(page)
     return len(events), events
 
