@@ -1,101 +1,74 @@
-//! The simulator's event dicts: `event_type` and `tick` first, then the
-//! details' keys in stored order; ints stay ints, floats floats. jiter
-//! parses the stored details on the reader thread, without the GIL; this
-//! thread only builds the Python objects, and repeated strings (keys, agent
-//! ids, event types) share one object (`strings`).
+//! The simulator's event dicts, built by following a batch's tape (`tape`):
+//! `event_type` and `tick` first, then the details' keys in stored order;
+//! ints stay ints, floats floats; each short text that repeats (keys, agent
+//! ids, event types) is one shared `str`.
 
-use arrow_array::RecordBatch;
-use jiter::{JsonValue, JsonValueScratch, PartialMode};
+use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyList};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};
 
-use crate::replay::arrow_import::{int_column, TextColumn};
 use crate::replay::pipeline::read_batches;
-use crate::replay::strings::PyStrings;
+use crate::replay::tape::{Op, Tape, TapeWriter};
 
-/// A batch with each row's details parsed. The values borrow their text
-/// from the batch's `details` buffer, so they are declared (and dropped)
-/// first, and never outlive it.
-struct Parsed {
-    details: Vec<JsonValue<'static>>,
-    batch: RecordBatch,
-}
-
-/// Parses the batch's details (reader thread). Reuses the spent batch's
-/// vector; its values are freed here, off the caller's thread.
-fn parse(
-    batch: RecordBatch,
-    spent: Option<Parsed>,
-    scratch: &mut JsonValueScratch<'static>,
-) -> Result<Parsed, String> {
-    // The spent values go while the batch they borrow from is still alive.
-    let mut details = match spent {
-        Some(mut spent) => {
-            spent.details.clear();
-            spent.details
-        }
-        None => Vec::new(),
-    };
-    let column = TextColumn::of(&batch, "details")?;
-    for row in 0..batch.num_rows() {
-        let text = column
-            .get(row)
-            .ok_or_else(|| format!("row {row} of the result has no details"))?;
-        // SAFETY: the text lives in the batch's buffer (behind an Arc, so it
-        // never moves), which `Parsed` holds for as long as the values that
-        // borrow from it, and drops after them. Borrowing, not copying, every
-        // string: the parse took 0.53 s per million events instead of 1.1.
-        let text: &'static str = unsafe { std::mem::transmute::<&str, &'static str>(text) };
-        let value = scratch
-            .parse(text.as_bytes(), false, PartialMode::Off)
-            .map_err(|e| format!("row {row}: the stored details are not JSON: {e}"))?;
-        if !matches!(value, JsonValue::Object(_)) {
-            return Err(format!(
-                "row {row}: the stored details are not a JSON object"
-            ));
-        }
-        details.push(value);
-    }
-    Ok(Parsed { details, batch })
-}
-
-fn to_python<'py>(
+/// Follows tapes, keeping the shared strings of the whole read by id.
+struct Builder<'py> {
     py: Python<'py>,
-    strings: &mut PyStrings<'py>,
-    value: &JsonValue<'_>,
-) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        JsonValue::Null => py.None().into_bound(py),
-        JsonValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        JsonValue::Int(i) => i.into_pyobject(py)?.into_any(),
-        JsonValue::Float(f) => PyFloat::new(py, *f).into_any(),
-        JsonValue::Str(s) => strings.get(py, s).into_any(),
-        JsonValue::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items.iter() {
-                list.append(to_python(py, strings, item)?)?;
+    strings: Vec<Bound<'py, PyString>>,
+}
+
+impl<'py> Builder<'py> {
+    fn new(py: Python<'py>) -> Self {
+        // Ids 0 and 1: the keys `event_type` and `tick` (tape::EVENT_TYPE_ID, TICK_ID).
+        let strings = vec![
+            pyo3::intern!(py, "event_type").clone(),
+            pyo3::intern!(py, "tick").clone(),
+        ];
+        Builder { py, strings }
+    }
+
+    fn text(arena: &[u8], start: u32, len: u32) -> PyResult<&str> {
+        let bytes = &arena[start as usize..(start + len) as usize];
+        // The arena holds whole `&str`s only; checked anyway (cheap next to
+        // making the str), so a bug cannot make an invalid `str`.
+        std::str::from_utf8(bytes).map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The value whose steps start at `ops[*at]`; moves `at` past them.
+    fn value(&mut self, ops: &[Op], at: &mut usize, arena: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        let op = ops[*at];
+        *at += 1;
+        Ok(match op {
+            Op::Null => py.None().into_bound(py),
+            Op::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+            Op::Int(i) => i.into_pyobject(py)?.into_any(),
+            Op::Float(f) => PyFloat::new(py, f).into_any(),
+            Op::Str(id) => self.strings[id as usize].clone().into_any(),
+            Op::NewStr(start, len) => {
+                let made = PyString::new(py, Self::text(arena, start, len)?);
+                self.strings.push(made.clone());
+                made.into_any()
             }
-            list.into_any()
-        }
-        JsonValue::Object(fields) => {
-            let dict = PyDict::new(py);
-            fill(py, strings, &dict, fields)?;
-            dict.into_any()
-        }
-    })
-}
-
-fn fill<'py>(
-    py: Python<'py>,
-    strings: &mut PyStrings<'py>,
-    dict: &Bound<'py, PyDict>,
-    fields: &[(std::borrow::Cow<'_, str>, JsonValue<'_>)],
-) -> PyResult<()> {
-    for (key, value) in fields {
-        dict.set_item(strings.get(py, key), to_python(py, strings, value)?)?;
+            Op::Text(start, len) => PyString::new(py, Self::text(arena, start, len)?).into_any(),
+            Op::List(items) => {
+                let list = PyList::empty(py);
+                for _ in 0..items {
+                    list.append(self.value(ops, at, arena)?)?;
+                }
+                list.into_any()
+            }
+            Op::Dict(entries) => {
+                let dict = PyDict::new(py);
+                for _ in 0..entries {
+                    let key = self.value(ops, at, arena)?;
+                    let value = self.value(ops, at, arena)?;
+                    dict.set_item(key, value)?;
+                }
+                dict.into_any()
+            }
+        })
     }
-    Ok(())
 }
 
 /// Pauses Python's cyclic garbage collector while plain data is built: each
@@ -132,32 +105,18 @@ pub fn decode_events<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let events = PyList::empty(py);
     let _paused = GcPaused::new(py);
-    let mut scratch = JsonValueScratch::default();
-    let prepare = move |batch, spent| parse(batch, spent, &mut scratch);
-    let (event_type_key, tick_key) = (pyo3::intern!(py, "event_type"), pyo3::intern!(py, "tick"));
-    let mut strings = PyStrings::default();
-    read_batches(py, source, prepare, |_, parsed: &Parsed| {
-        let types = TextColumn::of(&parsed.batch, "event_type").map_err(value_error)?;
-        let ticks = int_column(&parsed.batch, "tick").map_err(value_error)?;
-        for (row, (tick, details)) in ticks.iter().zip(&parsed.details).enumerate() {
-            let event_type = types
-                .get(row)
-                .ok_or_else(|| value_error(format!("row {row} of the result has no event_type")))?;
-            let fields = match details {
-                JsonValue::Object(fields) => fields.as_slice(),
-                _ => &[],
-            };
-            let event = PyDict::new(py);
-            event.set_item(event_type_key, strings.get(py, event_type))?;
-            event.set_item(tick_key, tick)?;
-            fill(py, &mut strings, &event, fields)?;
-            events.append(event)?;
+    let mut writer = TapeWriter::default();
+    let prepare = move |batch, spent: Option<Tape>| {
+        let mut tape = spent.unwrap_or_default();
+        writer.write(&batch, &mut tape).map(|()| tape)
+    };
+    let mut builder = Builder::new(py);
+    read_batches(py, source, prepare, |_, tape: &Tape| {
+        let mut at = 0;
+        while at < tape.ops.len() {
+            events.append(builder.value(&tape.ops, &mut at, &tape.arena)?)?;
         }
         Ok(())
     })?;
     Ok(events)
-}
-
-fn value_error(message: String) -> PyErr {
-    pyo3::exceptions::PyValueError::new_err(message)
 }

@@ -9,4 +9,4 @@ pub mod arrow_import;
 pub mod dicts;
 pub mod lines;
 pub mod pipeline;
-pub mod strings;
+pub mod tape;
