@@ -53,8 +53,9 @@ def test_simulations_lists_linked_runs(demo_db: Path) -> None:
     assert "11 simulation runs" in out  # initial + 3 x (evaluation + 2 samples) + final
     assert "exp-x-iter1-bootstrap-sample1" in out
     assert "evaluation" in out
+    # An unknown experiment is an error, as `experiment other` is, not an empty table.
     code, out = run(demo_db, "simulations", "--experiment", "other")
-    assert "0 simulation runs" in out
+    assert (code, out) == (1, "Error: no experiment 'other'\n")
 
 
 def test_experiments_and_experiment(demo_db: Path) -> None:

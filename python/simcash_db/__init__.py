@@ -1,41 +1,97 @@
-"""simcash-db: one embedded DuckDB database for payment simulations and their experiments."""
+"""simcash-db: one embedded DuckDB database for payment simulations and their experiments.
 
-from simcash_db._native import __version__ as native_version
-from simcash_db.database import DatabaseManager
-from simcash_db.errors import (
-    DamagedWalError,
-    DatabaseInUseError,
-    EncodeError,
-    NotFoundError,
-    SchemaError,
-    SchemaVersionError,
-    SimcashDbError,
-    WriteError,
-)
-from simcash_db.experiments import (
-    ExperimentPersistencePolicy,
-    ExperimentRecorder,
-    SimulationPersistenceLevel,
-    generate_simulation_id,
-    parse_simulation_id,
-)
-from simcash_db.models import (
-    ExperimentEventRecord,
-    ExperimentIterationRecord,
-    ExperimentRecord,
-    SimulationRunPurpose,
-    SimulationRunRecord,
-    SimulationStatus,
-    TransactionStatus,
-)
-from simcash_db.repository import ExperimentRepository
-from simcash_db.schema import SCHEMA_VERSION, SchemaMismatch
+The names below are imported on first use, so ``import simcash_db`` is quick
+and the command line can answer Ctrl-C during its own start-up with one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simcash_db._native import __version__ as native_version
+    from simcash_db.database import DatabaseManager
+    from simcash_db.errors import (
+        DamagedWalError,
+        DatabaseFileError,
+        DatabaseInUseError,
+        EncodeError,
+        NotFoundError,
+        SchemaError,
+        SchemaVersionError,
+        SimcashDbError,
+        WriteError,
+    )
+    from simcash_db.experiments import (
+        ExperimentPersistencePolicy,
+        ExperimentRecorder,
+        SimulationPersistenceLevel,
+        generate_simulation_id,
+        parse_simulation_id,
+    )
+    from simcash_db.models import (
+        ExperimentEventRecord,
+        ExperimentIterationRecord,
+        ExperimentRecord,
+        SimulationRunPurpose,
+        SimulationRunRecord,
+        SimulationStatus,
+        TransactionStatus,
+    )
+    from simcash_db.repository import ExperimentRepository
+    from simcash_db.schema import SCHEMA_VERSION, SchemaMismatch
+
+# name -> (module, attribute), imported on first use.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "native_version": ("simcash_db._native", "__version__"),
+    "DatabaseManager": ("simcash_db.database", "DatabaseManager"),
+    "DamagedWalError": ("simcash_db.errors", "DamagedWalError"),
+    "DatabaseFileError": ("simcash_db.errors", "DatabaseFileError"),
+    "DatabaseInUseError": ("simcash_db.errors", "DatabaseInUseError"),
+    "EncodeError": ("simcash_db.errors", "EncodeError"),
+    "NotFoundError": ("simcash_db.errors", "NotFoundError"),
+    "SchemaError": ("simcash_db.errors", "SchemaError"),
+    "SchemaVersionError": ("simcash_db.errors", "SchemaVersionError"),
+    "SimcashDbError": ("simcash_db.errors", "SimcashDbError"),
+    "WriteError": ("simcash_db.errors", "WriteError"),
+    "ExperimentPersistencePolicy": ("simcash_db.experiments", "ExperimentPersistencePolicy"),
+    "ExperimentRecorder": ("simcash_db.experiments", "ExperimentRecorder"),
+    "SimulationPersistenceLevel": ("simcash_db.experiments", "SimulationPersistenceLevel"),
+    "generate_simulation_id": ("simcash_db.experiments", "generate_simulation_id"),
+    "parse_simulation_id": ("simcash_db.experiments", "parse_simulation_id"),
+    "ExperimentEventRecord": ("simcash_db.models", "ExperimentEventRecord"),
+    "ExperimentIterationRecord": ("simcash_db.models", "ExperimentIterationRecord"),
+    "ExperimentRecord": ("simcash_db.models", "ExperimentRecord"),
+    "SimulationRunPurpose": ("simcash_db.models", "SimulationRunPurpose"),
+    "SimulationRunRecord": ("simcash_db.models", "SimulationRunRecord"),
+    "SimulationStatus": ("simcash_db.models", "SimulationStatus"),
+    "TransactionStatus": ("simcash_db.models", "TransactionStatus"),
+    "ExperimentRepository": ("simcash_db.repository", "ExperimentRepository"),
+    "SCHEMA_VERSION": ("simcash_db.schema", "SCHEMA_VERSION"),
+    "SchemaMismatch": ("simcash_db.schema", "SchemaMismatch"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'simcash_db' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SCHEMA_VERSION",
     "DamagedWalError",
+    "DatabaseFileError",
     "DatabaseInUseError",
     "DatabaseManager",
     "EncodeError",

@@ -6,11 +6,12 @@ import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from simcash_db.errors import DamagedWalError, DatabaseInUseError
+from simcash_db.errors import DamagedWalError, DatabaseFileError, DatabaseInUseError
 
 log = logging.getLogger("simcash_db")
 
@@ -19,7 +20,9 @@ def connect(db_path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     """Open ``db_path``.
 
     A file locked by another process raises DatabaseInUseError; a damaged
-    write-ahead log raises DamagedWalError (the WAL is left untouched).
+    write-ahead log raises DamagedWalError (the WAL is left untouched); a
+    path that cannot hold a database (not a DuckDB file, a directory, a
+    missing or unwritable folder) raises DatabaseFileError saying which.
     """
     try:
         return duckdb.connect(db_path, read_only=read_only)
@@ -39,7 +42,46 @@ def connect(db_path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnecti
                 f"database {db_path!r} is in use by another process "
                 f"(DuckDB allows one writing process per file): {text}"
             ) from exc
-        raise
+        raise DatabaseFileError(_file_problem(db_path, text)) from exc
+
+
+def _file_problem(db_path: str, text: str) -> str:
+    """What is wrong with ``db_path``, from DuckDB's IOException, said for a user."""
+    path = Path(db_path)
+    folder = path.parent if str(path.parent) else Path(".")
+    lowered = text.lower()
+    if "not a valid duckdb database" in lowered:
+        return (
+            f"{db_path!r} is not a DuckDB database (it exists, but holds something else); "
+            "give the path of a simcash-db database, or of a new file"
+        )
+    if "is a directory" in lowered or path.is_dir():
+        return (
+            f"{db_path!r} is a directory; give the path of a database file, "
+            f"e.g. {str(path / 'simulation_data.duckdb')!r}"
+        )
+    if "no such file" in lowered and not folder.exists():
+        return f"the folder {str(folder)!r} does not exist; create it first, or choose another path"
+    if "permission denied" in lowered or "read-only" in lowered:
+        return (
+            f"cannot open {db_path!r} for writing: permission denied "
+            f"(can this user write to the folder {str(folder)!r}?)"
+        )
+    return f"cannot open {db_path!r}: {text}"
+
+
+# How DuckDB reports Ctrl-C that arrives while it runs a statement, or
+# while it reads a Python object (the KeyboardInterrupt, wrapped).
+_DUCKDB_INTERRUPTS = ("query interrupted", "interrupted!", "keyboardinterrupt")
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's report of Ctrl-C during a statement."""
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError | duckdb.Error) and any(
+        marker in str(exc).lower() for marker in _DUCKDB_INTERRUPTS
+    )
 
 
 @contextmanager
@@ -57,10 +99,12 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     else:
         try:
             conn.execute("COMMIT")
-        except duckdb.Error:
+        except (duckdb.Error, RuntimeError) as exc:
             # A failed COMMIT may leave the transaction open: end it.
-            with contextlib.suppress(duckdb.Error):
+            with contextlib.suppress(duckdb.Error, RuntimeError):
                 conn.execute("ROLLBACK")
+            if is_interrupt(exc):
+                raise KeyboardInterrupt from exc
             raise
 
 

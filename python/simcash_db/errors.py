@@ -8,6 +8,7 @@ from simcash_db._native import EncodeError, SimcashDbError
 
 __all__ = [
     "DamagedWalError",
+    "DatabaseFileError",
     "DatabaseInUseError",
     "EncodeError",
     "NotFoundError",
@@ -40,6 +41,11 @@ class WriteError(SimcashDbError):
 
 class DatabaseInUseError(SimcashDbError):
     """Another process holds the database file's write lock."""
+
+
+class DatabaseFileError(SimcashDbError, OSError):
+    """The path cannot hold a database: not a DuckDB file, a directory, a
+    folder that does not exist or cannot be written."""
 
 
 class DamagedWalError(SimcashDbError):

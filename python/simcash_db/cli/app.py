@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
+import duckdb
 from rich.console import Console
-from rich.table import Table
 
+from simcash_db.cli.listing import Column, Listing
+from simcash_db.connection import is_interrupt
 from simcash_db.database import DatabaseManager
 from simcash_db.errors import SimcashDbError
 
 DEFAULT_DB = "simulation_data.duckdb"
 
-# Piped output (scripts, tests) gets wide tables rather than truncated cells.
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+# At a terminal, tables fit its width; piped, they are plain text (listing.py).
+# soft_wrap: a message is one line however narrow the output (the terminal wraps it).
+console = Console(highlight=False, soft_wrap=True)
+
+
+def show(listing: Listing) -> None:
+    """Print a table on the command line's console."""
+    listing.show(console)
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 iteration``, ``2 iterations``."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
 
 @contextmanager
@@ -35,15 +50,29 @@ def open_database(
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class CommandInterrupted(Exception):
+    """Ctrl-C during a command, carried past click (which would print a blank
+    line and exit 1) to ``main``."""
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise CommandInterrupted from exc
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--db",
     "db_path",
     default=DEFAULT_DB,
     show_default=True,
     envvar="SIMCASH_DB",
-    help="Path of the DuckDB database file.",
+    help="Path of the DuckDB database file; $SIMCASH_DB sets it too.",
 )
+@click.version_option(package_name="simcash-db", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, db_path: str) -> None:
     """Store, inspect and replay payment-simulation runs and experiments."""
@@ -51,21 +80,43 @@ def cli(ctx: click.Context, db_path: str) -> None:
 
 
 def print_counts(db: DatabaseManager) -> None:
-    table = Table(title=f"{db.db_path} (schema v{db.schema_version()})")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
+    table = Listing(
+        f"{db.db_path} (schema v{db.schema_version()})",
+        [Column("table"), Column("rows", right=True)],
+    )
     for name, count in db.table_counts().items():
         table.add_row(name, f"{count:,}")
-    console.print(table)
+    show(table)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Go on only if ``--yes`` was given or the user says so at a terminal."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.ClickException(f"{question} Refusing without --yes (no terminal to ask).")
+    if not click.confirm(question, default=False):
+        raise click.ClickException("not confirmed; nothing was changed")
+
+
+yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 
 
 @cli.command()
 @click.option("--force-recreate", is_flag=True, help="Drop simcash-db's tables first.")
+@yes_option
 @click.pass_obj
-def init(db_path: str, force_recreate: bool) -> None:
+def init(db_path: str, force_recreate: bool, yes: bool) -> None:
     """Create (or check) the database and its schema."""
     with open_database(db_path, create=True, read_only=False) as db:
         if force_recreate:
+            counts = db.table_counts()
+            if any(counts.values()):
+                confirm(
+                    f"Delete all {sum(counts.values()):,} rows of simcash-db's tables "
+                    f"in {db_path!r}?",
+                    yes,
+                )
             db.initialize_schema(force_recreate=True)
         db.setup()
         print_counts(db)
@@ -95,13 +146,53 @@ def validate(db_path: str) -> None:
         raise click.ClickException(f"{len(mismatches)} schema mismatch(es)")
 
 
+INTERRUPTED = 130  # 128 + SIGINT: what shells report for a command stopped by Ctrl-C
+
+
+def _one_line(exc: object) -> str:
+    return " ".join(str(exc).split())
+
+
 def main() -> None:
-    """Entry point of the ``simcash-db`` script."""
+    """Entry point of the ``simcash-db`` script: every error is one line and a
+    non-zero exit, Ctrl-C is one line and exit 130; never a traceback."""
+    # The library's log warnings are for programs; the command says what
+    # happened in its one line.
+    logging.getLogger("simcash_db").addHandler(logging.NullHandler())
     try:
-        sys.exit(cli.main(standalone_mode=True))
+        code = cli.main(prog_name="simcash-db", standalone_mode=False)
+    except (KeyboardInterrupt, CommandInterrupted, click.exceptions.Abort):
+        _fail("Interrupted.", INTERRUPTED)
+    except click.UsageError as exc:
+        # One line, with where to look, instead of click's usage block.
+        command = exc.ctx.command_path if exc.ctx is not None else "simcash-db"
+        _fail(f"Error: {_one_line(exc.format_message())} (see '{command} --help')", exc.exit_code)
+    except click.ClickException as exc:
+        _fail(f"Error: {_one_line(exc.format_message())}", exc.exit_code)
+    except (SimcashDbError, ValueError, duckdb.Error) as exc:
+        # The library's own errors, and DuckDB's (say, a COMMIT that cannot
+        # write its log) when no command translated them.
+        if is_interrupt(exc):
+            _fail("Interrupted.", INTERRUPTED)
+        message = _one_line(exc)
+        if "permission denied" in message.lower():
+            message += (
+                " (DuckDB writes a .wal file beside the database: can this user write "
+                "to the database's folder?)"
+            )
+        _fail(f"Error: {message}", 1)
+    except RuntimeError as exc:
+        if is_interrupt(exc):
+            _fail("Interrupted.", INTERRUPTED)
+        raise
     except OSError as exc:
-        # Output that cannot be written (a full disk; click handles a closed
-        # pipe) or a file the command cannot open: one line, like every error.
-        with contextlib.suppress(OSError):
-            print(f"Error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        # Output that cannot be written (a full disk) or a file the command
+        # cannot open.
+        _fail(f"Error: {_one_line(exc)}", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    with contextlib.suppress(OSError):
+        print(message, file=sys.stderr)
+    sys.exit(code)

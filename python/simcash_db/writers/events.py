@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from simcash_db._native import CHUNK_ROWS, ArrowBatch, EventStream
-from simcash_db.connection import fetch_one
+from simcash_db.connection import fetch_one, is_interrupt
 from simcash_db.encoding import event_layout
 from simcash_db.errors import NotFoundError, write_failure
 from simcash_db.models import SimulationEventRecord
@@ -130,6 +130,10 @@ def write_events(
         cursor.execute("COMMIT")
     except BaseException as exc:
         rollback(cursor)
+        if is_interrupt(exc):
+            # Ctrl-C reaches callers as KeyboardInterrupt wherever it lands
+            # (DuckDB reports it during COMMIT as an error of its own).
+            raise KeyboardInterrupt from exc
         if isinstance(exc, duckdb.Error):
             raise write_failure(f"writing events of {simulation_id!r}", exc) from exc
         raise
@@ -139,5 +143,5 @@ def write_events(
 def rollback(cursor: duckdb.DuckDBPyConnection) -> None:
     try:
         cursor.execute("ROLLBACK")
-    except duckdb.Error:  # no transaction left (a failed COMMIT ends it), or invalidated
+    except (duckdb.Error, RuntimeError):  # none left (a failed COMMIT ends it), or invalidated
         log.debug("nothing to roll back", exc_info=True)

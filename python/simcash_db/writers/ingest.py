@@ -14,6 +14,7 @@ from collections.abc import Callable
 import duckdb
 
 from simcash_db._native import ArrowBatch, EventStream
+from simcash_db.connection import is_interrupt
 from simcash_db.errors import WriteError
 from simcash_db.models import TableModel
 
@@ -22,7 +23,6 @@ log = logging.getLogger("simcash_db")
 _view_ids = itertools.count()
 
 #: What DuckDB's Python API raises (as a RuntimeError) on Ctrl-C in a statement.
-_DUCKDB_INTERRUPT = "Query interrupted"
 
 
 class registered:
@@ -72,10 +72,10 @@ def append(
         started()
     try:
         cursor.execute(sql)
-    except RuntimeError as exc:
+    except (RuntimeError, duckdb.Error) as exc:
         # DuckDB reports Ctrl-C during a statement this way; the encoders
         # raise KeyboardInterrupt itself. Callers see one kind either way.
-        if str(exc) == _DUCKDB_INTERRUPT:
+        if is_interrupt(exc):
             raise KeyboardInterrupt from exc
         raise
 

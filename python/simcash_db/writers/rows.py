@@ -9,7 +9,7 @@ import duckdb
 from pydantic import ValidationError
 
 from simcash_db._native import encode_rows
-from simcash_db.connection import transaction
+from simcash_db.connection import is_interrupt, transaction
 from simcash_db.encoding import natively_encodable, table_spec
 from simcash_db.errors import WriteError, write_failure
 from simcash_db.models import MODELS_BY_TABLE, TableModel
@@ -54,6 +54,8 @@ def write_rows(
             check_keys_unique(cursor, model, view)
             append(cursor, model.table_name, view, batch.column_names)
     except duckdb.Error as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from exc
         raise write_failure(f"writing {batch.num_rows} rows of {model.table_name}", exc) from exc
     return batch.num_rows
 
