@@ -24,6 +24,10 @@ mod values;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CHUNK_ROWS", events::stream::CHUNK_ROWS)?;
+    m.add(
+        "CATALOG_MONEY_KEYS",
+        json::money_keys::CATALOG_MONEY_KEYS.to_vec(),
+    )?;
     errors::register(m)?;
     m.add_class::<arrow_export::ArrowBatch>()?;
     m.add_class::<rows::spec::TableSpec>()?;

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,6 +30,9 @@ from simcash_db.models import (
     SimulationEventRecord,
 )
 from simcash_db.schema import column_names
+
+# Real output of the simulator (aerugo/SimCash), copied from the team's shared fixtures.
+FIXTURE_ROWS = Path(__file__).with_name("fixtures") / "simulator_rows.json"
 
 
 @pytest.fixture
@@ -435,3 +440,15 @@ def test_a_bad_event_in_a_later_chunk_names_its_row_and_writes_nothing(
     assert (err.value.row, err.value.field) == (371, "amount")
     assert count(run_db) == 0
     assert run_db.write_events("s1", events(3)) == 3
+
+
+def test_the_simulators_own_run_id_in_transaction_rows_is_replaced(run_db: DatabaseManager) -> None:
+    """Real rows of the simulator carry its internal id; the call's id is the run's."""
+    rows = json.loads(FIXTURE_ROWS.read_text())["transactions"]
+    assert {row["simulation_id"] for row in rows} != {"s1"}
+    assert run_db.write_transactions("s1", rows) == len(rows)
+    stored = run_db.conn.execute("SELECT DISTINCT simulation_id FROM transactions").fetchall()
+    assert stored == [("s1",)]
+    # write_rows takes the id from the rows, and still refuses a disagreement.
+    with pytest.raises(EncodeError, match="the same value as the call's own argument"):
+        run_db.write_rows("daily_agent_metrics", [{"simulation_id": "other"}], simulation_id="s1")

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, final
 
 __all__ = [
+    "CATALOG_MONEY_KEYS",
     "CHUNK_ROWS",
     "ArrowBatch",
     "EncodeError",
@@ -22,6 +23,7 @@ __all__ = [
 
 __version__: str
 CHUNK_ROWS: int
+CATALOG_MONEY_KEYS: list[str]
 
 class SimcashDbError(Exception): ...
 
@@ -100,6 +102,7 @@ def encode_rows(
     rows: Iterable[Mapping[str, Any]],
     constants: Mapping[str, object] | None = None,
     row_offset: int = 0,
+    replace: bool = False,
 ) -> ArrowBatch: ...
 def decode_events(source: object) -> list[dict[str, Any]]:
     """Events of an Arrow stream of (event_type, tick, details), as dicts."""

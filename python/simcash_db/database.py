@@ -221,10 +221,19 @@ class DatabaseManager:
     def write_transactions(
         self, simulation_id: str, transactions: Iterable[Mapping[str, Any]]
     ) -> int:
-        """Store a run's transaction rows (without ``simulation_id``) as one transaction."""
+        """Store a run's transaction rows as one transaction.
+
+        ``simulation_id`` is the run's id: a row need not carry one, and a
+        ``simulation_id`` it carries (a simulator's own internal run id) is
+        replaced by it, as the simulator's own persistence did.
+        """
         with self._cursor() as cursor:
             return write_rows(
-                cursor, TransactionRecord, transactions, {"simulation_id": simulation_id}
+                cursor,
+                TransactionRecord,
+                transactions,
+                {"simulation_id": simulation_id},
+                replace=True,
             )
 
     def write_rows(

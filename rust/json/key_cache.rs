@@ -5,12 +5,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use crate::columns::interner::FastMap;
-use crate::json::money_keys::is_money_key;
+use crate::json::money_keys::{money_rule, Money};
 use crate::json::text::write_str;
 
 /// What the writer needs to know of a dict key, worked out once per key object.
 pub struct KeyInfo {
-    pub money: bool,
+    pub money: Money,
     /// Index of the key in the cache's `special` list, if it is one.
     pub role: Option<usize>,
     /// The key as JSON followed by ':', ready to copy.
@@ -73,7 +73,7 @@ impl<'py> KeyCache<'py> {
         write_str(&mut encoded, text);
         encoded.push(b':');
         let info = KeyInfo {
-            money: is_money_key(text),
+            money: money_rule(text),
             role: self.special.iter().position(|s| *s == text),
             encoded: encoded.into_boxed_slice(),
         };

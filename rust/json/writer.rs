@@ -8,7 +8,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::json::key_cache::KeyCache;
-use crate::json::money_keys::is_money_key;
+use crate::json::money_keys::{money_rule, Money};
 use crate::json::text::{write_f64, write_i64, write_str};
 use crate::values::{describe, exact_int_i64, IntError};
 
@@ -59,7 +59,7 @@ pub struct JsonWriter<'o, 'py> {
 impl<'py> JsonWriter<'_, 'py> {
     /// Writes `value`, which sits under `key` (for the money rule) at top level.
     pub fn write_field(&mut self, key: &str, value: &Bound<'py, PyAny>) -> JsonResult {
-        self.write_value(value, is_money_key(key), 1)
+        self.write_value(value, money_rule(key), 1)
             .map_err(under_key(key))
     }
 
@@ -90,7 +90,7 @@ impl<'py> JsonWriter<'_, 'py> {
         Ok(())
     }
 
-    fn write_list(&mut self, list: &Bound<'py, PyList>, money: bool, depth: usize) -> JsonResult {
+    fn write_list(&mut self, list: &Bound<'py, PyList>, money: Money, depth: usize) -> JsonResult {
         if depth >= MAX_DEPTH {
             return Err(fail("nesting at most 128 deep", list.as_any()));
         }
@@ -106,11 +106,12 @@ impl<'py> JsonWriter<'_, 'py> {
         Ok(())
     }
 
-    /// Writes one value; `money` holds it to int cents, `depth` bounds nesting.
+    /// Writes one value; `money` says how it is held to INV-1, `depth`
+    /// bounds nesting.
     pub fn write_value(
         &mut self,
         value: &Bound<'py, PyAny>,
-        money: bool,
+        money: Money,
         depth: usize,
     ) -> JsonResult {
         // Exact types first, by type pointer; subclasses take the cold path.
@@ -121,7 +122,7 @@ impl<'py> JsonWriter<'_, 'py> {
         } else if value.is_none() {
             append(self.out, b"null");
         } else if let Ok(flag) = value.cast_exact::<PyBool>() {
-            if money {
+            if money != Money::No {
                 return Err(fail("int cents, not a bool", value));
             }
             let text: &[u8] = if flag.is_true() { b"true" } else { b"false" };
@@ -139,8 +140,8 @@ impl<'py> JsonWriter<'_, 'py> {
     }
 
     #[inline]
-    fn write_py_str(&mut self, s: &Bound<'_, PyString>, money: bool) -> JsonResult {
-        if money {
+    fn write_py_str(&mut self, s: &Bound<'_, PyString>, money: Money) -> JsonResult {
+        if money == Money::Strict {
             return Err(fail("int cents", s.as_any()));
         }
         let text = s
@@ -150,8 +151,8 @@ impl<'py> JsonWriter<'_, 'py> {
         Ok(())
     }
 
-    fn write_float(&mut self, f: &Bound<'_, PyFloat>, money: bool) -> JsonResult {
-        if money {
+    fn write_float(&mut self, f: &Bound<'_, PyFloat>, money: Money) -> JsonResult {
+        if money != Money::No {
             return Err(fail("int cents (money is never a float)", f.as_any()));
         }
         let number = f.value();
@@ -175,7 +176,7 @@ impl<'py> JsonWriter<'_, 'py> {
 
     /// Cold path: subclasses of str, int and float (enums, mostly). Bools are
     /// ints in Python, so a bool subclass is refused before the int check.
-    fn write_subclass(&mut self, value: &Bound<'_, PyAny>, money: bool) -> JsonResult {
+    fn write_subclass(&mut self, value: &Bound<'_, PyAny>, money: Money) -> JsonResult {
         if value.is_instance_of::<PyBool>() {
             return Err(fail("a JSON value", value));
         }

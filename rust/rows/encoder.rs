@@ -98,16 +98,18 @@ fn unknown_key(dict: &Bound<'_, PyDict>, spec: &TableSpec) -> Option<(String, St
 /// Encodes `rows` (an iterable of dicts) into an Arrow batch of `spec`'s columns.
 ///
 /// `constants` fill columns that are the same for every row (the
-/// `simulation_id`); a row may repeat such a column only with the same value.
+/// `simulation_id`); a row may repeat such a column only with the same value,
+/// unless `replace`: then the constant replaces what the row holds.
 /// The first bad value raises `EncodeError` naming the row and field.
 #[pyfunction]
-#[pyo3(signature = (spec, rows, constants=None, row_offset=0))]
+#[pyo3(signature = (spec, rows, constants=None, row_offset=0, replace=false))]
 pub fn encode_rows(
     py: Python<'_>,
     spec: &TableSpec,
     rows: &Bound<'_, PyAny>,
     constants: Option<&Bound<'_, PyDict>>,
     row_offset: usize,
+    replace: bool,
 ) -> PyResult<ArrowBatch> {
     let capacity = rows.len().unwrap_or(0);
     let mut builders: Vec<ColumnBuilder> = spec
@@ -155,7 +157,7 @@ pub fn encode_rows(
             }
             let value = match (&fixed[i], given) {
                 (Some(constant), Some(given)) => {
-                    if !given.eq(constant)? {
+                    if !replace && !given.eq(constant)? {
                         let expected = "the same value as the call's own argument";
                         return Err(fail(row, &column.name, failure(expected, &given)));
                     }

@@ -36,16 +36,20 @@ def write_rows(
     model: type[TableModel],
     rows: Iterable[Row],
     constants: Mapping[str, object] | None = None,
+    *,
+    replace: bool = False,
 ) -> int:
     """Encode and append ``rows`` to ``model``'s table as one transaction.
 
-    Returns the number of rows written. Bad input raises EncodeError naming
-    the row and field; a missing run or a repeated key raises WriteError.
-    Either way nothing is written.
+    ``constants`` fill columns that are the same for every row; a row that
+    holds such a column too must agree, unless ``replace``: then the
+    constant wins. Returns the number of rows written. Bad input raises
+    EncodeError naming the row and field; a missing run or a repeated key
+    raises WriteError. Either way nothing is written.
     """
     if not natively_encodable(model):
         return _write_validated(cursor, model, rows, constants)
-    batch = encode_rows(table_spec(model), rows, constants)
+    batch = encode_rows(table_spec(model), rows, constants, replace=replace)
     if batch.num_rows == 0:
         return 0
     try:
