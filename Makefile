@@ -23,7 +23,8 @@ venv: $(PY)
 
 # pip builds the Rust extension through maturin (release profile).
 build-dev: venv
-	$(PY) -m pip install -q -e '.[test,lint,bench]'
+	@echo "building simcash-db into $(VENV) (the Rust extension takes about two minutes the first time)"
+	$(PY) -m pip install --progress-bar on -e '.[test,lint,bench]'
 
 build-prod: venv
 	$(PY) -m pip wheel -q --no-deps -w dist .
@@ -58,6 +59,7 @@ DB ?= simulation_data.duckdb
 # The main job: a synthetic experiment stored into $(DB), then what it holds.
 demo: build-dev
 	$(BIN)/simcash-db --db $(DB) demo
+	@echo "the command is $(BIN)/simcash-db (or run: . $(VENV)/bin/activate, then simcash-db ...)"
 
 bench: build-dev
 	$(PY) benches/ingest.py

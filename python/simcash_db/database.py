@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
 import logging
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,13 +49,6 @@ log = logging.getLogger("simcash_db")
 _Item = TypeVar("_Item")
 
 
-def _close_at_exit(ref: weakref.ReferenceType[DatabaseManager]) -> None:
-    # duckdb 2.0.0 can hang at interpreter exit with connections still open.
-    manager = ref()
-    if manager is not None:
-        manager.close()
-
-
 class DatabaseManager:
     """Owns one DuckDB connection (``conn``) and the unified schema.
 
@@ -74,7 +65,6 @@ class DatabaseManager:
         self.read_only = read_only
         self.conn: duckdb.DuckDBPyConnection = connect(self.db_path, read_only=read_only)
         self._closed = False
-        self._atexit = atexit.register(_close_at_exit, weakref.ref(self))
 
     # -- lifecycle -------------------------------------------------------
 
@@ -83,7 +73,6 @@ class DatabaseManager:
         if not self._closed:
             self._closed = True
             self.conn.close()
-            atexit.unregister(self._atexit)
             release_buffers()
 
     def __enter__(self) -> DatabaseManager:

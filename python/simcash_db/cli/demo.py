@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.progress import Progress
 
-from simcash_db.cli.app import cli, console, open_database, print_counts
+from simcash_db.cli.app import DEFAULT_DB, cli, console, open_database, plural, print_counts
 from simcash_db.experiments import ExperimentRecorder
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
@@ -73,3 +73,16 @@ def demo(
             f"stored {recorder.rows:,} events in {recorder.seconds:.2f} s "
             f"of writing ({rate:,.0f} events/s, runs and rows included)"
         )
+        runs = db.list_simulation_runs(record.experiment_id)
+        final = next((r.simulation_id for r in runs if r.run_purpose.value == "final"), None)
+        shown = final or (runs[-1].simulation_id if runs else None)
+        prefix = "simcash-db" if db_path == DEFAULT_DB else f"simcash-db --db {db_path}"
+        console.print(
+            f"\nstored experiment {record.experiment_id!r} with {plural(len(runs), 'run')}"
+            + (f", e.g. {', '.join(r.simulation_id for r in runs[:2])}" if runs else "")
+        )
+        console.print("next, try:")
+        console.print(f"  {prefix} experiment {record.experiment_id}")
+        if shown is not None:
+            console.print(f"  {prefix} events {shown} --limit 10")
+            console.print(f"  {prefix} replay {shown} | head")
