@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     )
     from simcash_db.repository import ExperimentRepository
     from simcash_db.schema import SCHEMA_VERSION, SchemaMismatch
+    from simcash_db.simulator import Orchestrator, RunRecorder, record_run
+    from simcash_db.snapshots import CheckpointError, SnapshotRepository
 
 # name -> (module, attribute), imported on first use.
 _EXPORTS: dict[str, tuple[str, str]] = {
@@ -68,6 +70,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SimulationStatus": ("simcash_db.models", "SimulationStatus"),
     "TransactionStatus": ("simcash_db.models", "TransactionStatus"),
     "ExperimentRepository": ("simcash_db.repository", "ExperimentRepository"),
+    "Orchestrator": ("simcash_db.simulator", "Orchestrator"),
+    "RunRecorder": ("simcash_db.simulator", "RunRecorder"),
+    "record_run": ("simcash_db.simulator", "record_run"),
+    "CheckpointError": ("simcash_db.snapshots", "CheckpointError"),
+    "SnapshotRepository": ("simcash_db.snapshots", "SnapshotRepository"),
     "SCHEMA_VERSION": ("simcash_db.schema", "SCHEMA_VERSION"),
     "SchemaMismatch": ("simcash_db.schema", "SchemaMismatch"),
 }
@@ -90,6 +97,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "CheckpointError",
     "DamagedWalError",
     "DatabaseFileError",
     "DatabaseInUseError",
@@ -102,6 +110,8 @@ __all__ = [
     "ExperimentRecorder",
     "ExperimentRepository",
     "NotFoundError",
+    "Orchestrator",
+    "RunRecorder",
     "SchemaError",
     "SchemaMismatch",
     "SchemaVersionError",
@@ -110,10 +120,12 @@ __all__ = [
     "SimulationRunPurpose",
     "SimulationRunRecord",
     "SimulationStatus",
+    "SnapshotRepository",
     "TransactionStatus",
     "WriteError",
     "__version__",
     "generate_simulation_id",
     "native_version",
     "parse_simulation_id",
+    "record_run",
 ]

@@ -231,16 +231,18 @@ class DatabaseManager:
         rows: Iterable[Mapping[str, Any]],
         *,
         simulation_id: str | None = None,
+        replace: bool = False,
     ) -> int:
         """Store rows of a per-simulation table as one transaction.
 
         Each row names its ``simulation_id``, or ``simulation_id`` gives it
-        for all of them.
+        for all of them; a row naming another is refused, unless ``replace``
+        (a simulator's rows carrying its own internal run id).
         """
         model = model_for(table)
         constants = None if simulation_id is None else {"simulation_id": simulation_id}
         with self._cursor() as cursor:
-            return write_rows(cursor, model, rows, constants)
+            return write_rows(cursor, model, rows, constants, replace=replace)
 
     # -- reading simulation output ---------------------------------------
 

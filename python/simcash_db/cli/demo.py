@@ -65,7 +65,7 @@ def demo(
             )
         print_counts(db)
         console.print(
-            f"experiment {record.experiment_id}: {record.num_iterations} iterations, "
+            f"experiment {record.experiment_id}: {plural(record.num_iterations, 'iteration')}, "
             f"best cost {record.best_cost:,} cents, final cost {record.final_cost:,} cents"
         )
         rate = recorder.rows / recorder.seconds if recorder.seconds else 0.0

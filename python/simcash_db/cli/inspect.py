@@ -17,6 +17,7 @@ from simcash_db.cli.listing import Column, Listing
 from simcash_db.database import DatabaseManager
 from simcash_db.models import ExperimentRecord, SimulationRunRecord
 from simcash_db.repository import ExperimentRepository
+from simcash_db.snapshots import SnapshotRepository
 
 
 @contextmanager
@@ -356,3 +357,37 @@ def delete_run(db_path: str, simulation_id: str, yes: bool) -> None:
         confirm(f"Delete run {simulation_id!r} and its {plural(events, 'event')}?", yes)
         db.delete_simulation(simulation_id)
         console.print(f"deleted run {simulation_id}")
+
+
+@cli.command()
+@click.argument("simulation_id")
+@click.pass_obj
+def checkpoints(db_path: str, simulation_id: str) -> None:
+    """List a run's checkpoints, oldest first."""
+    with open_database(db_path) as db:
+        db.setup()
+        _require_run(db, simulation_id)
+        found = SnapshotRepository(db).list_checkpoints(simulation_id)
+        table = Listing(
+            f"{simulation_id}: {plural(len(found), 'checkpoint')}",
+            [
+                Column("checkpoint"),
+                Column("tick", right=True),
+                Column("day", right=True),
+                Column("type"),
+                Column("saved", drop=2),
+                Column("bytes", drop=1, right=True),
+                Column("description", drop=3),
+            ],
+        )
+        for c in found:
+            table.add_row(
+                c.checkpoint_id,
+                str(c.checkpoint_tick),
+                str(c.checkpoint_day),
+                c.checkpoint_type.value,
+                c.checkpoint_timestamp.isoformat(timespec="seconds"),
+                f"{c.total_size_bytes:,}",
+                c.description or "",
+            )
+        show(table)

@@ -1,0 +1,243 @@
+"""Recording a simulator's run as it goes: the run row, every tick's events
+through the streaming writer, each day's rows once final, the transactions at
+the end (the simulator's view of them is live until then), the run's totals,
+and policy snapshots.
+
+The simulator's quirks it absorbs (../shared/simulator.md): rows carry the
+simulator's own run id, which changes from tick to tick (replaced by the
+run's id) or is missing (LSM rows: given); a run's total cost is the sum of
+its daily metrics (the accumulated costs restart each day); events of calls
+made between ticks are logged under the next tick, so reading each tick's
+events after it ran records every event once, in emission order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from simcash_db.database import DatabaseManager
+from simcash_db.models import I64_MAX, SimulationRunRecord, SimulationStatus
+from simcash_db.models.enums import CheckpointType, PolicyCreator
+from simcash_db.models.timestamps import utc_now
+from simcash_db.simulator.protocol import Orchestrator
+from simcash_db.snapshots import SnapshotRepository, canonical_hash
+from simcash_db.writers import EventWriter
+
+
+def _seed(config: Mapping[str, Any]) -> int:
+    seed = config.get("rng_seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"config rng_seed must be an int, found {seed!r}")
+    if not 0 <= seed <= I64_MAX:
+        # The simulator takes any u64; simcash-db stores seeds as BIGINT and
+        # says so before anything is written, rather than store another number.
+        raise ValueError(
+            f"config rng_seed {seed} is beyond what simcash-db stores (0 .. 2**63-1); "
+            "choose a seed in that range to record this run"
+        )
+    return seed
+
+
+class RunRecorder:
+    """Records one run of ``orchestrator`` while the caller drives it.
+
+    ``config`` is the dict the orchestrator was built from (the simulator
+    does not give it back). Use it as a context manager::
+
+        with RunRecorder(db, orchestrator, config, simulation_id="run-1") as rec:
+            for _ in range(rec.total_ticks):
+                rec.tick()          # advance one tick, record it
+                ...                 # inject payments, change a policy:
+                rec.policy_updated("BANK_A", new_policy)
+
+    The run row is written at the start with status ``running`` and
+    finished with ``completed`` and its totals; an exception marks the run
+    ``failed``, keeps what was committed, and propagates.
+    ``checkpoint_each_day`` saves the simulator's state after each day.
+    ``run_fields`` are further columns of the run row (``experiment_id``,
+    ``iteration``, ``run_purpose``, ``description``, ``config_name``...).
+    """
+
+    def __init__(
+        self,
+        db: DatabaseManager,
+        orchestrator: Orchestrator,
+        config: Mapping[str, Any],
+        *,
+        simulation_id: str,
+        checkpoint_each_day: bool = False,
+        **run_fields: Any,
+    ) -> None:
+        self.db = db
+        self.orchestrator = orchestrator
+        self.config = dict(config)
+        self.simulation_id = simulation_id
+        self.ticks_per_day = int(self.config["ticks_per_day"])
+        self.num_days = int(self.config["num_days"])
+        self.total_ticks = self.ticks_per_day * self.num_days
+        self.checkpoint_each_day = checkpoint_each_day
+        self.snapshots = SnapshotRepository(db)
+        self._seed = _seed(self.config)  # refused before anything is written
+        self._run_fields = run_fields
+        self._writer: EventWriter | None = None
+        self._started = 0.0
+        self._ticks_run = 0
+        self._day_costs = 0
+        self.run: SimulationRunRecord | None = None
+
+    # -- the run's life -----------------------------------------------------
+
+    def __enter__(self) -> RunRecorder:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.finish()
+        else:
+            self.fail()
+
+    def start(self) -> None:
+        """Write the run row (``running``), open the event writer, snapshot every policy."""
+        fields = {
+            "config_name": "config",
+            "description": None,
+            **self._run_fields,
+        }
+        self.run = SimulationRunRecord(
+            simulation_id=self.simulation_id,
+            config_hash=canonical_hash(self.config),
+            start_time=utc_now(),
+            ticks_per_day=self.ticks_per_day,
+            num_days=self.num_days,
+            rng_seed=self._seed,
+            status=SimulationStatus.RUNNING,
+            num_agents=len(self.orchestrator.get_agent_ids()),
+            config_json=self.config,
+            **fields,
+        )
+        self.db.save_simulation_run(self.run)
+        self._started = time.perf_counter()
+        self._writer = self.db.event_writer(self.simulation_id)
+        for entry in self.orchestrator.get_agent_policies():
+            self.snapshots.save_policy_snapshot(
+                self.simulation_id,
+                str(entry["agent_id"]),
+                0,
+                self.orchestrator.current_tick(),
+                entry.get("policy_config"),
+                PolicyCreator.INIT,
+            )
+
+    def tick(self) -> Mapping[str, Any]:
+        """Advance the simulator one tick and record it; returns what ``tick()`` returned."""
+        if self._writer is None:
+            raise RuntimeError("the recorder is not started: use it in a with block")
+        result = self.orchestrator.tick()
+        tick = int(result["tick"])
+        self._writer.extend(self.orchestrator.get_tick_events(tick))
+        self._ticks_run = tick + 1
+        if self._ticks_run % self.ticks_per_day == 0:
+            self._end_of_day(tick // self.ticks_per_day)
+        return result
+
+    def policy_updated(self, agent_id: str, policy: Any) -> None:
+        """Note a policy the caller gave ``agent_id`` (in force from the next tick)."""
+        tick = self.orchestrator.current_tick()
+        self.snapshots.save_policy_snapshot(
+            self.simulation_id,
+            agent_id,
+            tick // self.ticks_per_day,
+            tick,
+            policy,
+            PolicyCreator.MANUAL,
+        )
+
+    def checkpoint(
+        self,
+        checkpoint_type: CheckpointType = CheckpointType.MANUAL,
+        description: str | None = None,
+    ) -> str:
+        """Save the simulator's state now; returns the checkpoint's id."""
+        return self.snapshots.save_checkpoint(
+            self.simulation_id,
+            self.orchestrator.save_state(),
+            self.config,
+            tick=self.orchestrator.current_tick(),
+            checkpoint_type=checkpoint_type,
+            description=description,
+        )
+
+    def _end_of_day(self, day: int) -> None:
+        db, sim = self.db, self.simulation_id
+        metrics = list(self.orchestrator.get_daily_agent_metrics(day))
+        db.write_rows("daily_agent_metrics", metrics, simulation_id=sim, replace=True)
+        self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
+        collateral = self.orchestrator.get_collateral_events_for_day(day)
+        db.write_rows("collateral_events", collateral, simulation_id=sim, replace=True)
+        cycles = self.orchestrator.get_lsm_cycles_for_day(day)
+        db.write_rows("lsm_cycles", cycles, simulation_id=sim, replace=True)
+        if self.checkpoint_each_day:
+            self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
+
+    def finish(self) -> SimulationRunRecord:
+        """Close the events, store the transactions as final, complete the run row."""
+        assert self.run is not None and self._writer is not None
+        self._writer.close()
+        days = -(-self._ticks_run // self.ticks_per_day)
+        transactions = 0
+        for day in range(days):
+            rows = self.orchestrator.get_transactions_for_day(day)
+            transactions += self.db.write_transactions(self.simulation_id, rows)
+        system = self.orchestrator.get_system_metrics()
+        self.run = self.run.model_copy(
+            update={
+                "status": SimulationStatus.COMPLETED,
+                "end_time": utc_now(),
+                "duration_seconds": time.perf_counter() - self._started,
+                "total_transactions": transactions,
+                "total_settlements": int(system.get("total_settlements", 0)),
+                "total_cost": self._day_costs,
+            }
+        )
+        self.db.save_simulation_run(self.run)
+        return self.run
+
+    def fail(self) -> None:
+        """Mark the run failed; what was committed stays."""
+        if self._writer is not None:
+            self._writer.abort()
+        if self.run is not None:
+            self.run = self.run.model_copy(
+                update={
+                    "status": SimulationStatus.FAILED,
+                    "end_time": utc_now(),
+                    "duration_seconds": time.perf_counter() - self._started,
+                }
+            )
+            self.db.save_simulation_run(self.run)
+
+
+def record_run(
+    db: DatabaseManager,
+    orchestrator: Orchestrator,
+    config: Mapping[str, Any],
+    *,
+    simulation_id: str,
+    **run_fields: Any,
+) -> SimulationRunRecord:
+    """Drive a whole run of ``orchestrator`` (built from ``config``) and record
+    it; returns the stored run row. See ``RunRecorder`` for the fields."""
+    with RunRecorder(db, orchestrator, config, simulation_id=simulation_id, **run_fields) as rec:
+        for _ in range(rec.total_ticks):
+            rec.tick()
+    assert rec.run is not None
+    return rec.run

@@ -1,0 +1,155 @@
+"""Persisting a simulator's run in one call, with the real simulator's output
+replayed by a fake that keeps its quirks (tests/fake_orchestrator.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fake_orchestrator import FakeOrchestrator, fixture_events, fixture_rows
+
+from simcash_db import (
+    CheckpointError,
+    DatabaseManager,
+    RunRecorder,
+    SnapshotRepository,
+    record_run,
+)
+from simcash_db.cli import cli
+from simcash_db.simulator import Orchestrator
+from strategies import typed
+
+
+def test_the_fake_follows_the_protocol() -> None:
+    assert isinstance(FakeOrchestrator(), Orchestrator)
+
+
+def test_one_call_records_a_real_run_exactly(db: DatabaseManager) -> None:
+    orchestrator = FakeOrchestrator()
+    run = record_run(db, orchestrator, orchestrator.config, simulation_id="lsm-t2",
+                     description="fixture run")  # fmt: skip
+    rows = fixture_rows()
+    assert run.status == "completed"
+    assert run.total_cost == sum(r["total_cost"] for r in rows["daily_agent_metrics"])
+    assert run.total_cost == 16_981_667  # simulator.md: the run's total cost
+    assert run.total_transactions == len(rows["transactions"])
+    assert run.num_agents == 4 and run.rng_seed == 7 and run.description == "fixture run"
+    stored = db.get_simulation_run("lsm-t2")
+    assert stored is not None and stored.status == "completed"
+    # Every event read back equals what the simulator emitted, in order.
+    assert typed(db.get_events("lsm-t2")) == typed(fixture_events("lsm_t2"))
+    # Transactions: the simulator's final rows, with the run's id for its own.
+    got = _rows(db, "transactions")
+    expected = sorted(
+        ({**r, "simulation_id": "lsm-t2"} for r in rows["transactions"]), key=lambda r: r["tx_id"]
+    )
+    assert [{k: row[k] for k in expected[0]} for row in got] == expected
+    counts = db.table_counts()
+    assert counts["daily_agent_metrics"] == len(rows["daily_agent_metrics"])
+    assert counts["lsm_cycles"] == len(rows["lsm_cycles"])
+    ids = db.conn.execute("SELECT DISTINCT simulation_id FROM daily_agent_metrics").fetchall()
+    assert ids == [("lsm-t2",)]
+    # The policies at the start were snapshotted.
+    assert SnapshotRepository(db).policy_at("lsm-t2", "BANK_A", 0) == {"type": "Fifo"}
+
+
+def _rows(db: DatabaseManager, table: str) -> list[dict[str, Any]]:
+    cursor = db.conn.execute(f"SELECT * FROM {table} ORDER BY tx_id")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_a_run_that_raises_halfway_is_failed_and_keeps_what_was_committed(
+    db: DatabaseManager,
+) -> None:
+    orchestrator = FakeOrchestrator(fail_at_tick=60)
+    with (
+        pytest.raises(RuntimeError, match="failed at tick 60"),
+        RunRecorder(db, orchestrator, orchestrator.config, simulation_id="broken") as rec,
+    ):
+        for _ in range(rec.total_ticks):
+            rec.tick()
+    run = db.get_simulation_run("broken")
+    assert run is not None and run.status == "failed" and run.end_time is not None
+    # Day 0 ended before the failure: its rows were committed and stay.
+    assert db.table_counts()["daily_agent_metrics"] == 4
+    stored = db.get_events("broken")
+    assert stored == [e for e in fixture_events("lsm_t2") if e["tick"] < 60][: len(stored)]
+
+
+def test_a_seed_beyond_bigint_is_refused_before_anything_is_written(db: DatabaseManager) -> None:
+    orchestrator = FakeOrchestrator()
+    config = {**orchestrator.config, "rng_seed": 2**64 - 1}
+    with pytest.raises(ValueError, match=r"rng_seed .* beyond what simcash-db stores"):
+        record_run(db, orchestrator, config, simulation_id="big-seed")
+    assert db.get_simulation_run("big-seed") is None
+
+
+def test_policy_changes_between_ticks_are_snapshotted_once(db: DatabaseManager) -> None:
+    orchestrator = FakeOrchestrator()
+    snapshots = SnapshotRepository(db)
+    with RunRecorder(db, orchestrator, orchestrator.config, simulation_id="p") as rec:
+        for tick in range(rec.total_ticks):
+            rec.tick()
+            if tick == 59:  # day 1
+                policy = {"type": "FromJson", "json": '{"root": "release"}'}
+                orchestrator.update_agent_policy("BANK_B", policy["json"])
+                rec.policy_updated("BANK_B", policy)
+                rec.policy_updated("BANK_B", policy)  # the same again: nothing new
+    assert snapshots.policy_at("p", "BANK_B", 0) == {"type": "Fifo"}
+    assert snapshots.policy_at("p", "BANK_B", 1)["type"] == "FromJson"
+    count = db.conn.execute(
+        "SELECT count(*) FROM policy_snapshots WHERE agent_id = 'BANK_B'"
+    ).fetchall()
+    assert count == [(2,)]
+
+
+def test_checkpoints_round_trip_and_refuse_a_changed_state(db: DatabaseManager) -> None:
+    orchestrator = FakeOrchestrator()
+    snapshots = SnapshotRepository(db)
+    with RunRecorder(
+        db, orchestrator, orchestrator.config, simulation_id="cp", checkpoint_each_day=True
+    ) as rec:
+        for _ in range(rec.total_ticks):
+            rec.tick()
+    listed = snapshots.list_checkpoints("cp")
+    assert [c.checkpoint_tick for c in listed] == [50, 100]
+    assert [c.checkpoint_type for c in listed] == ["end_of_day", "end_of_day"]
+    latest = snapshots.latest_checkpoint("cp")
+    assert latest is not None
+    state = json.loads(snapshots.load_checkpoint(latest.checkpoint_id))
+    assert state["current_tick"] == 100
+    assert state["rng_seed"] == 13903789293444600744  # the simulator's u64 RNG state, whole
+    assert snapshots.checkpoint_config(latest.checkpoint_id) == orchestrator.config
+    db.conn.execute(
+        "UPDATE simulation_checkpoints SET state_json = '{\"current_tick\": 1}' "
+        "WHERE checkpoint_id = ?",
+        [latest.checkpoint_id],
+    )
+    with pytest.raises(CheckpointError, match="does not match its hash"):
+        snapshots.load_checkpoint(latest.checkpoint_id)
+    assert snapshots.delete_checkpoint(latest.checkpoint_id)
+    assert not snapshots.delete_checkpoint(latest.checkpoint_id)
+    assert [c.checkpoint_tick for c in snapshots.list_checkpoints("cp")] == [50]
+
+
+def test_the_checkpoints_command_lists_them(tmp_path: Path) -> None:
+    path = tmp_path / "cp.duckdb"
+    with DatabaseManager(path) as db:
+        db.setup()
+        orchestrator = FakeOrchestrator()
+        with RunRecorder(
+            db, orchestrator, orchestrator.config, simulation_id="cp", checkpoint_each_day=True
+        ) as rec:
+            for _ in range(rec.total_ticks):
+                rec.tick()
+    result = CliRunner().invoke(cli, ["--db", str(path), "checkpoints", "cp"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "cp: 2 checkpoints"
+    assert lines[2].split()[:4] == ["cp-cp0", "50", "1", "end_of_day"]
+    result = CliRunner().invoke(cli, ["--db", str(path), "checkpoints", "nope"])
+    assert (result.exit_code, result.output) == (1, "Error: no simulation 'nope'\n")
