@@ -20,6 +20,8 @@ from simcash_db import (
 )
 from simcash_db.cli import cli
 from simcash_db.simulator import Orchestrator
+from simcash_db.workload.orchestrator import SyntheticOrchestrator
+from simcash_db.workload.simulation import simulate_run
 from strategies import typed
 
 
@@ -153,3 +155,34 @@ def test_the_checkpoints_command_lists_them(tmp_path: Path) -> None:
     assert lines[2].split()[:4] == ["cp-cp0", "50", "1", "end_of_day"]
     result = CliRunner().invoke(cli, ["--db", str(path), "checkpoints", "nope"])
     assert (result.exit_code, result.output) == (1, "Error: no simulation 'nope'\n")
+
+
+SYNTHETIC = {"ticks_per_day": 20, "num_days": 3, "rng_seed": 11, "banks": 5}
+
+
+def test_the_synthetic_rtgs_records_through_the_same_path(db: DatabaseManager) -> None:
+    run = record_run(db, SyntheticOrchestrator.new(SYNTHETIC), SYNTHETIC, simulation_id="syn")
+    expected = simulate_run(11, banks=5, ticks_per_day=20, days=3)
+    assert isinstance(SyntheticOrchestrator.new(SYNTHETIC), Orchestrator)
+    assert db.get_events("syn") == expected.events
+    assert run.total_transactions == len(expected.transactions)
+    assert run.total_settlements == expected.total_settlements
+
+
+def test_a_run_restored_from_a_checkpoint_goes_on_identically(db: DatabaseManager) -> None:
+    snapshots = SnapshotRepository(db)
+    whole = SyntheticOrchestrator.new(SYNTHETIC)
+    with RunRecorder(db, whole, SYNTHETIC, simulation_id="whole") as rec:
+        for tick in range(rec.total_ticks):
+            rec.tick()
+            if tick == 29:  # mid-day: queues, held payments and the RNG in flight
+                checkpoint = rec.checkpoint(description="after tick 29")
+    state = snapshots.load_checkpoint(checkpoint)
+    restored = SyntheticOrchestrator.load_state(snapshots.checkpoint_config(checkpoint), state)
+    assert restored.current_tick() == 30
+    continued = []
+    for _ in range(30, 60):
+        ran = restored.tick()
+        continued.extend(restored.get_tick_events(ran["tick"]))
+    assert continued == db.get_events("whole", tick_range=(30, 59))
+    assert len(continued) > 100

@@ -42,6 +42,7 @@ from simcash_db.writers import (
     model_for,
     write_events,
     write_rows,
+    write_tables,
 )
 
 log = logging.getLogger("simcash_db")
@@ -243,6 +244,24 @@ class DatabaseManager:
         constants = None if simulation_id is None else {"simulation_id": simulation_id}
         with self._cursor() as cursor:
             return write_rows(cursor, model, rows, constants, replace=replace)
+
+    def write_tables(
+        self,
+        tables: Mapping[str, Iterable[Mapping[str, Any]]],
+        *,
+        simulation_id: str,
+        replace: bool = False,
+    ) -> dict[str, int]:
+        """``write_rows`` for several per-simulation tables of one run, in one
+        transaction (all land or none do); returns the rows of each table."""
+        with self._cursor() as cursor:
+            written = write_tables(
+                cursor,
+                [(model_for(table), rows) for table, rows in tables.items()],
+                {"simulation_id": simulation_id},
+                replace=replace,
+            )
+        return dict(zip(tables, written, strict=True))
 
     # -- reading simulation output ---------------------------------------
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from simcash_db import records
@@ -163,29 +164,52 @@ class SnapshotRepository:
     ) -> bool:
         """Store ``agent_id``'s policy as of ``tick``; returns False (and
         stores nothing) when it equals the agent's latest stored policy."""
-        digest = canonical_hash(policy)
-        latest = fetch_one(
-            self.db.conn,
-            "SELECT policy_hash FROM policy_snapshots WHERE simulation_id = ? AND agent_id = ? "
-            "ORDER BY snapshot_tick DESC LIMIT 1",
-            [simulation_id, agent_id],
+        stored = self.save_policy_snapshots(
+            simulation_id, day, tick, {agent_id: policy}, created_by
         )
-        if latest is not None and latest[0] == digest:
-            return False
-        with transaction(self.db.conn):
-            records.insert(
-                self.db.conn,
-                PolicySnapshotRecord(
-                    simulation_id=simulation_id,
-                    agent_id=agent_id,
-                    snapshot_day=day,
-                    snapshot_tick=tick,
-                    policy_hash=digest,
-                    policy_json=policy,
-                    created_by=PolicyCreator(created_by),
-                ),
-            )
-        return True
+        return stored == 1
+
+    def save_policy_snapshots(
+        self,
+        simulation_id: str,
+        day: int,
+        tick: int,
+        policies: Mapping[str, Any],
+        created_by: PolicyCreator | str,
+    ) -> int:
+        """``save_policy_snapshot`` for several agents in one transaction;
+        returns how many snapshots were stored (unchanged policies are not)."""
+        latest = dict(
+            self.db.conn.execute(
+                "SELECT agent_id, arg_max(policy_hash, snapshot_tick) FROM policy_snapshots "
+                "WHERE simulation_id = ? GROUP BY agent_id",
+                [simulation_id],
+            ).fetchall()
+        )
+        changed = {
+            agent: (policy, digest)
+            for agent, policy in policies.items()
+            if latest.get(agent) != (digest := canonical_hash(policy))
+        }
+        if not changed:
+            return 0
+        # Through the native row encoder, in one transaction: a row at a
+        # time, 25 agents took 0.1 s at the start of every run.
+        return self.db.write_rows(
+            PolicySnapshotRecord.table_name,
+            [
+                {
+                    "agent_id": agent,
+                    "snapshot_day": day,
+                    "snapshot_tick": tick,
+                    "policy_hash": digest,
+                    "policy_json": policy,
+                    "created_by": PolicyCreator(created_by).value,
+                }
+                for agent, (policy, digest) in changed.items()
+            ],
+            simulation_id=simulation_id,
+        )
 
     def policy_at(self, simulation_id: str, agent_id: str, day: int) -> Any:
         """The policy in force for ``agent_id`` on ``day`` (the latest snapshot

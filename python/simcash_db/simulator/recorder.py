@@ -127,15 +127,14 @@ class RunRecorder:
         self.db.save_simulation_run(self.run)
         self._started = time.perf_counter()
         self._writer = self.db.event_writer(self.simulation_id)
-        for entry in self.orchestrator.get_agent_policies():
-            self.snapshots.save_policy_snapshot(
-                self.simulation_id,
-                str(entry["agent_id"]),
-                0,
-                self.orchestrator.current_tick(),
-                entry.get("policy_config"),
-                PolicyCreator.INIT,
-            )
+        policies = {
+            str(entry["agent_id"]): entry.get("policy_config")
+            for entry in self.orchestrator.get_agent_policies()
+        }
+        tick = self.orchestrator.current_tick()
+        self.snapshots.save_policy_snapshots(
+            self.simulation_id, tick // self.ticks_per_day, tick, policies, PolicyCreator.INIT
+        )
 
     def tick(self) -> Mapping[str, Any]:
         """Advance the simulator one tick and record it; returns what ``tick()`` returned."""
@@ -178,13 +177,22 @@ class RunRecorder:
 
     def _end_of_day(self, day: int) -> None:
         db, sim = self.db, self.simulation_id
+        # The day's events go to the writer's thread now, to be committed
+        # while the next day runs, not all at the end of the run.
+        assert self._writer is not None
+        self._writer.flush()
         metrics = list(self.orchestrator.get_daily_agent_metrics(day))
-        db.write_rows("daily_agent_metrics", metrics, simulation_id=sim, replace=True)
+        # One transaction for the day's rows: a commit costs milliseconds.
+        db.write_tables(
+            {
+                "daily_agent_metrics": metrics,
+                "collateral_events": self.orchestrator.get_collateral_events_for_day(day),
+                "lsm_cycles": self.orchestrator.get_lsm_cycles_for_day(day),
+            },
+            simulation_id=sim,
+            replace=True,
+        )
         self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
-        collateral = self.orchestrator.get_collateral_events_for_day(day)
-        db.write_rows("collateral_events", collateral, simulation_id=sim, replace=True)
-        cycles = self.orchestrator.get_lsm_cycles_for_day(day)
-        db.write_rows("lsm_cycles", cycles, simulation_id=sim, replace=True)
         if self.checkpoint_each_day:
             self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
 
@@ -193,10 +201,10 @@ class RunRecorder:
         assert self.run is not None and self._writer is not None
         self._writer.close()
         days = -(-self._ticks_run // self.ticks_per_day)
-        transactions = 0
-        for day in range(days):
-            rows = self.orchestrator.get_transactions_for_day(day)
-            transactions += self.db.write_transactions(self.simulation_id, rows)
+        rows = [
+            row for day in range(days) for row in self.orchestrator.get_transactions_for_day(day)
+        ]
+        transactions = self.db.write_transactions(self.simulation_id, rows)
         system = self.orchestrator.get_system_metrics()
         self.run = self.run.model_copy(
             update={

@@ -2,7 +2,7 @@
 
 from simcash_db._native import CHUNK_ROWS
 from simcash_db.writers.events import DEFAULT_BATCH_SIZE, write_events
-from simcash_db.writers.rows import model_for, write_rows
+from simcash_db.writers.rows import model_for, write_rows, write_tables
 from simcash_db.writers.stream import EventWriter
 
 __all__ = [
@@ -12,4 +12,5 @@ __all__ = [
     "model_for",
     "write_events",
     "write_rows",
+    "write_tables",
 ]

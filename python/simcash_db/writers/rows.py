@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -49,19 +49,40 @@ def write_rows(
     """
     if not natively_encodable(model):
         return _write_validated(cursor, model, rows, constants)
-    batch = encode_rows(table_spec(model), rows, constants, replace=replace)
-    if batch.num_rows == 0:
-        return 0
+    return write_tables(cursor, [(model, rows)], constants, replace=replace)[0]
+
+
+def write_tables(
+    cursor: duckdb.DuckDBPyConnection,
+    tables: Sequence[tuple[type[TableModel], Iterable[Row]]],
+    constants: Mapping[str, object] | None = None,
+    *,
+    replace: bool = False,
+) -> list[int]:
+    """``write_rows`` for several natively encoded tables in one transaction
+    (one commit: a recorder's day rows); returns the rows of each."""
+    batches = []
+    for model, rows in tables:
+        if not natively_encodable(model):
+            raise TypeError(f"{model.table_name} is not written natively; use write_rows")
+        batches.append((model, encode_rows(table_spec(model), rows, constants, replace=replace)))
+    written = [batch.num_rows for _, batch in batches]
+    if not any(written):
+        return written
+    what = ", ".join(f"{batch.num_rows} rows of {model.table_name}" for model, batch in batches)
     try:
-        with registered(cursor, batch) as view, transaction(cursor):
-            check_runs_exist(cursor, view)
-            check_keys_unique(cursor, model, view)
-            append(cursor, model.table_name, view, batch.column_names)
+        with transaction(cursor):
+            for model, batch in batches:
+                if batch.num_rows:
+                    with registered(cursor, batch) as view:
+                        check_runs_exist(cursor, view)
+                        check_keys_unique(cursor, model, view)
+                        append(cursor, model.table_name, view, batch.column_names)
     except duckdb.Error as exc:
         if is_interrupt(exc):
             raise KeyboardInterrupt from exc
-        raise write_failure(f"writing {batch.num_rows} rows of {model.table_name}", exc) from exc
-    return batch.num_rows
+        raise write_failure(f"writing {what}", exc) from exc
+    return written
 
 
 def _write_validated(

@@ -1,0 +1,110 @@
+"""Recording overhead: the synthetic RTGS run bare and under record_run, in turns.
+
+    python benches/overhead.py               # the README's table
+    python benches/overhead.py --days 2      # quicker
+
+Prints the wall time of the same run (same seed) driven tick by tick alone,
+and driven by ``record_run`` into an on-disk database (events through the
+streaming writer, day rows, transactions at the end, the run row), the best
+of several rounds each, and the overhead. The real simulator makes 3,500 to
+77,000 events per second (../shared/simulator.md); the synthetic one runs at
+the rate printed, and the overhead of recording is about a fixed cost per
+event, so a slower simulator pays a smaller share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from simcash_db import DatabaseManager, record_run
+from simcash_db.workload.orchestrator import SyntheticOrchestrator
+
+
+class Paced(SyntheticOrchestrator):
+    """The synthetic RTGS slowed to ``rate`` events per second of its own
+    work: each tick spins (holding the GIL, as a simulator's compute does)
+    until its events have taken their share of time."""
+
+    rate = 0.0
+
+    def tick(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        ran = super().tick()
+        if self.rate:
+            first, end = self._spans[ran["tick"]]
+            deadline = start + (end - first) / self.rate
+            while time.perf_counter() < deadline:
+                pass
+        return ran
+
+
+def bare(config: dict[str, int]) -> int:
+    sim = Paced.new(config)
+    events = 0
+    for _ in range(config["ticks_per_day"] * config["num_days"]):
+        ran = sim.tick()
+        events += len(sim.get_tick_events(ran["tick"]))
+    for day in range(config["num_days"]):
+        sim.get_daily_agent_metrics(day)
+        sim.get_transactions_for_day(day)
+    return events
+
+
+def recorded(config: dict[str, int], db: DatabaseManager, simulation_id: str) -> None:
+    record_run(db, Paced.new(config), config, simulation_id=simulation_id)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--banks", type=int, default=25)
+    parser.add_argument("--ticks-per-day", type=int, default=100)
+    parser.add_argument("--days", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=77_000,
+        help="events per second of simulation work (default: the real simulator's fastest "
+        "scenario, where recording weighs most; 0 runs the synthetic RTGS flat out)",
+    )
+    args = parser.parse_args()
+    Paced.rate = args.rate
+    config = {"ticks_per_day": args.ticks_per_day, "num_days": args.days, "rng_seed": 42,
+              "banks": args.banks}  # fmt: skip
+    events = bare(config)
+    times: dict[str, list[float]] = {"bare": [], "recorded": []}
+    # The database is opened once, as a runner does for its many runs: what
+    # is timed is the run, bare or recorded.
+    with tempfile.TemporaryDirectory() as tmp, DatabaseManager(Path(tmp) / "o.duckdb") as db:
+        db.setup()
+        for attempt in range(args.rounds):
+            start = time.perf_counter()
+            bare(config)
+            times["bare"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            recorded(config, db, f"run-{attempt}")
+            times["recorded"].append(time.perf_counter() - start)
+    t_bare, t_recorded = min(times["bare"]), min(times["recorded"])
+    overhead = t_recorded / t_bare - 1
+    print(
+        f"workload: synthetic RTGS, {args.banks} banks, {args.ticks_per_day} ticks/day, "
+        f"{args.days} days, seed 42: {events:,} events, paced to {args.rate:,.0f} events/s "
+        f"of simulation work; best of {args.rounds}, in turns"
+    )
+    print()
+    print("| run | s | events/s |")
+    print("|---|---:|---:|")
+    print(f"| bare simulation | {t_bare:.3f} | {events / t_bare:,.0f} |")
+    print(f"| under record_run, on disk | {t_recorded:.3f} | {events / t_recorded:,.0f} |")
+    print()
+    print(f"overhead: {overhead:.1%} (target 3%: {'met' if overhead <= 0.03 else 'NOT met'})")
+    per_event = (t_recorded - t_bare) / events * 1e6
+    print(f"recording costs {per_event:.2f} µs per event on the simulator's thread")
+
+
+if __name__ == "__main__":
+    main()
