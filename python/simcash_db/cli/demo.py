@@ -14,14 +14,14 @@ from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
 
 class _TimedRecorder(ExperimentRecorder):
-    """Measures the time spent storing simulations, for the ingest rate."""
+    """Measures the time spent simulating and recording runs, for the rate shown."""
 
     seconds = 0.0
     rows = 0
 
-    def record_simulation(self, *args: Any, **kwargs: Any) -> str | None:
+    def record_run(self, *args: Any, **kwargs: Any) -> str | None:
         start = time.perf_counter()
-        simulation_id = super().record_simulation(*args, **kwargs)
+        simulation_id = super().record_run(*args, **kwargs)
         self.seconds += time.perf_counter() - start
         if simulation_id is not None:
             self.rows += self.db.conn.execute(
@@ -70,8 +70,8 @@ def demo(
         )
         rate = recorder.rows / recorder.seconds if recorder.seconds else 0.0
         console.print(
-            f"stored {recorder.rows:,} events in {recorder.seconds:.2f} s "
-            f"of writing ({rate:,.0f} events/s, runs and rows included)"
+            f"simulated and stored {recorder.rows:,} events in {recorder.seconds:.2f} s "
+            f"({rate:,.0f} events/s, runs and rows included)"
         )
         runs = db.list_simulation_runs(record.experiment_id)
         final = next((r.simulation_id for r in runs if r.run_purpose.value == "final"), None)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from simcash_db.database import DatabaseManager
@@ -20,6 +21,7 @@ from simcash_db.models import (
 from simcash_db.models.simulation_ids import generate_simulation_id
 from simcash_db.models.timestamps import utc_now
 from simcash_db.repository import ExperimentRepository
+from simcash_db.simulator import Orchestrator, RunRecorder
 
 log = logging.getLogger("simcash_db")
 
@@ -140,6 +142,52 @@ class ExperimentRecorder:
                 [simulation_id],
             )
             raise
+        return simulation_id
+
+    def record_run(
+        self,
+        iteration: int,
+        purpose: SimulationRunPurpose | str,
+        sample_index: int | None,
+        orchestrator: Orchestrator,
+        config: Mapping[str, Any],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        **run_fields: Any,
+    ) -> str | None:
+        """Drive a whole run of ``orchestrator`` and record it as this
+        experiment's simulation, through the same ``RunRecorder`` a standalone
+        run uses, as far as the persistence policy says: the run row
+        (summary), its events, its transactions and day rows (full). Returns
+        the structured id, or None when the policy stores nothing (the run is
+        driven all the same). Recording it again replaces the earlier one.
+        """
+        simulation_id = generate_simulation_id(self.experiment_id, iteration, purpose, sample_index)
+        if not self.policy.stores_run(purpose):
+            for _ in range(int(config["ticks_per_day"]) * int(config["num_days"])):
+                orchestrator.tick()
+            return None
+        if self.db.get_simulation_run(simulation_id) is not None:
+            clear_simulation_rows(self.db.conn, simulation_id)
+        links: dict[str, Any] = {
+            "experiment_id": self.experiment_id,
+            "iteration": iteration,
+            "sample_index": sample_index,
+            "run_purpose": SimulationRunPurpose(purpose),
+        }
+        with RunRecorder(
+            self.db,
+            orchestrator,
+            config,
+            simulation_id=simulation_id,
+            store_events=self.policy.stores_events(purpose),
+            store_rows=self.policy.stores_transactions(purpose),
+            clock=clock,
+            **links,
+            **run_fields,
+        ) as recorder:
+            for _ in range(recorder.total_ticks):
+                recorder.tick()
         return simulation_id
 
     def _run_record(

@@ -14,7 +14,8 @@ events after it ran records every event once, in emission order.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -57,8 +58,12 @@ class RunRecorder:
     finished with ``completed`` and its totals; an exception marks the run
     ``failed``, keeps what was committed, and propagates.
     ``checkpoint_each_day`` saves the simulator's state after each day.
-    ``run_fields`` are further columns of the run row (``experiment_id``,
-    ``iteration``, ``run_purpose``, ``description``, ``config_name``...).
+    ``store_events`` and ``store_rows`` (transactions, day rows) at False
+    keep only the run row and its totals (a persistence policy's summary).
+    ``clock`` gives the run's start and end times (wall clock by default; a
+    fixed clock keeps reruns identical). ``run_fields`` are further columns
+    of the run row (``experiment_id``, ``iteration``, ``run_purpose``,
+    ``description``, ``config_name``...).
     """
 
     def __init__(
@@ -69,6 +74,9 @@ class RunRecorder:
         *,
         simulation_id: str,
         checkpoint_each_day: bool = False,
+        store_events: bool = True,
+        store_rows: bool = True,
+        clock: Callable[[], datetime] | None = None,
         **run_fields: Any,
     ) -> None:
         self.db = db
@@ -79,10 +87,14 @@ class RunRecorder:
         self.num_days = int(self.config["num_days"])
         self.total_ticks = self.ticks_per_day * self.num_days
         self.checkpoint_each_day = checkpoint_each_day
+        self.store_events = store_events
+        self.store_rows = store_rows
+        self._clock = clock
         self.snapshots = SnapshotRepository(db)
         self._seed = _seed(self.config)  # refused before anything is written
         self._run_fields = run_fields
         self._writer: EventWriter | None = None
+        self._open = False
         self._started = 0.0
         self._ticks_run = 0
         self._day_costs = 0
@@ -115,7 +127,7 @@ class RunRecorder:
         self.run = SimulationRunRecord(
             simulation_id=self.simulation_id,
             config_hash=canonical_hash(self.config),
-            start_time=utc_now(),
+            start_time=self._now(),
             ticks_per_day=self.ticks_per_day,
             num_days=self.num_days,
             rng_seed=self._seed,
@@ -126,7 +138,8 @@ class RunRecorder:
         )
         self.db.save_simulation_run(self.run)
         self._started = time.perf_counter()
-        self._writer = self.db.event_writer(self.simulation_id)
+        self._writer = self.db.event_writer(self.simulation_id) if self.store_events else None
+        self._open = True
         policies = {
             str(entry["agent_id"]): entry.get("policy_config")
             for entry in self.orchestrator.get_agent_policies()
@@ -138,11 +151,12 @@ class RunRecorder:
 
     def tick(self) -> Mapping[str, Any]:
         """Advance the simulator one tick and record it; returns what ``tick()`` returned."""
-        if self._writer is None:
+        if not self._open:
             raise RuntimeError("the recorder is not started: use it in a with block")
         result = self.orchestrator.tick()
         tick = int(result["tick"])
-        self._writer.extend(self.orchestrator.get_tick_events(tick))
+        if self._writer is not None:
+            self._writer.extend(self.orchestrator.get_tick_events(tick))
         self._ticks_run = tick + 1
         if self._ticks_run % self.ticks_per_day == 0:
             self._end_of_day(tick // self.ticks_per_day)
@@ -179,9 +193,12 @@ class RunRecorder:
         db, sim = self.db, self.simulation_id
         # The day's events go to the writer's thread now, to be committed
         # while the next day runs, not all at the end of the run.
-        assert self._writer is not None
-        self._writer.flush()
+        if self._writer is not None:
+            self._writer.flush()
         metrics = list(self.orchestrator.get_daily_agent_metrics(day))
+        self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
+        if not self.store_rows:
+            return
         # One transaction for the day's rows: a commit costs milliseconds.
         db.write_tables(
             {
@@ -192,25 +209,26 @@ class RunRecorder:
             simulation_id=sim,
             replace=True,
         )
-        self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
         if self.checkpoint_each_day:
             self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
 
     def finish(self) -> SimulationRunRecord:
         """Close the events, store the transactions as final, complete the run row."""
-        assert self.run is not None and self._writer is not None
-        self._writer.close()
+        assert self.run is not None
+        if self._writer is not None:
+            self._writer.close()
+        self._open = False
         days = -(-self._ticks_run // self.ticks_per_day)
-        rows = [
-            row for day in range(days) for row in self.orchestrator.get_transactions_for_day(day)
-        ]
-        transactions = self.db.write_transactions(self.simulation_id, rows)
+        read = self.orchestrator.get_transactions_for_day
+        rows = [row for day in range(days) for row in read(day)]
+        transactions = len(rows)
+        if self.store_rows:
+            self.db.write_transactions(self.simulation_id, rows)
         system = self.orchestrator.get_system_metrics()
         self.run = self.run.model_copy(
             update={
                 "status": SimulationStatus.COMPLETED,
-                "end_time": utc_now(),
-                "duration_seconds": time.perf_counter() - self._started,
+                **self._ended(),
                 "total_transactions": transactions,
                 "total_settlements": int(system.get("total_settlements", 0)),
                 "total_cost": self._day_costs,
@@ -223,15 +241,22 @@ class RunRecorder:
         """Mark the run failed; what was committed stays."""
         if self._writer is not None:
             self._writer.abort()
+        self._open = False
         if self.run is not None:
-            self.run = self.run.model_copy(
-                update={
-                    "status": SimulationStatus.FAILED,
-                    "end_time": utc_now(),
-                    "duration_seconds": time.perf_counter() - self._started,
-                }
-            )
+            update = {"status": SimulationStatus.FAILED, **self._ended()}
+            self.run = self.run.model_copy(update=update)
             self.db.save_simulation_run(self.run)
+
+    def _now(self) -> datetime:
+        return self._clock() if self._clock is not None else utc_now()
+
+    def _ended(self) -> dict[str, Any]:
+        end = self._now()
+        if self._clock is not None and self.run is not None:
+            duration = (end - self.run.start_time).total_seconds()
+        else:
+            duration = time.perf_counter() - self._started
+        return {"end_time": end, "duration_seconds": duration}
 
 
 def record_run(

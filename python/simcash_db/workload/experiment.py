@@ -8,8 +8,6 @@ seed, same experiment.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +16,8 @@ from typing import Any
 
 from simcash_db.experiments import ExperimentRecorder
 from simcash_db.models import ExperimentRecord
-from simcash_db.workload.simulation import SimulatedRun, simulate_run
+from simcash_db.workload.orchestrator import SyntheticOrchestrator
+from simcash_db.workload.simulation import SimulatedRun
 
 START = datetime(2026, 1, 1)
 
@@ -37,32 +36,29 @@ class ExperimentShape:
         return 2 + self.iterations * (1 + self.bootstrap_samples)
 
 
-def _run_row(
-    shape: ExperimentShape, seed: int, run: SimulatedRun, thresholds: dict[str, float], offset: int
-) -> dict[str, Any]:
-    config = {
-        "banks": shape.banks,
-        "ticks_per_day": shape.ticks_per_day,
-        "days": shape.days,
-        "thresholds": thresholds,
-    }
-    text = json.dumps(config, sort_keys=True)
+def _config(shape: ExperimentShape, seed: int, thresholds: dict[str, float]) -> dict[str, Any]:
+    """The orchestrator config of one simulation: the policy is each bank's threshold."""
     return {
-        "config_name": "synthetic-rtgs",
-        "config_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
-        "start_time": START + timedelta(minutes=offset),
-        "end_time": START + timedelta(minutes=offset + 1),
         "ticks_per_day": shape.ticks_per_day,
         "num_days": shape.days,
         "rng_seed": seed,
-        "status": "completed",
-        "total_transactions": len(run.transactions),
-        "total_settlements": run.total_settlements,
-        "total_cost": run.total_cost,
-        "duration_seconds": 60.0,
-        "num_agents": shape.banks,
-        "config_json": config,
+        "agent_configs": [
+            {"id": bank, "policy": {"type": "Threshold", "threshold": thresholds[bank]}}
+            for bank in sorted(thresholds)
+        ],
     }
+
+
+class _Clock:
+    """Run times a minute apart from START: reruns store identical rows (INV-2)."""
+
+    def __init__(self) -> None:
+        self.minutes = 0
+
+    def __call__(self) -> datetime:
+        now = START + timedelta(minutes=self.minutes)
+        self.minutes += 1
+        return now
 
 
 def run_synthetic_experiment(
@@ -85,7 +81,7 @@ def run_synthetic_experiment(
         seed,
         replace=True,
     )
-    offset = 0
+    clock = _Clock()
 
     def simulate(
         iteration: int,
@@ -94,26 +90,19 @@ def run_synthetic_experiment(
         sample: int | None = None,
         run_seed: int | None = None,
     ) -> tuple[str | None, SimulatedRun]:
-        nonlocal offset
         # Evaluations share one seed, so a cost difference is the policy's doing.
         run_seed = run_seed if run_seed is not None else seed * 1000
-        run = simulate_run(
-            run_seed,
-            banks=shape.banks,
-            ticks_per_day=shape.ticks_per_day,
-            days=shape.days,
-            thresholds=thresholds,
-        )
-        simulation_id = recorder.record_simulation(
-            iteration,
-            purpose,
-            sample,
-            run=_run_row(shape, run_seed, run, thresholds, offset),
-            events=run.events,
-            transactions=run.transactions,
-            tables=run.tables,
-        )
-        offset += 1
+        config = _config(shape, run_seed, thresholds)
+        # The same path a real simulator's run takes: its orchestrator,
+        # driven tick by tick and recorded by a RunRecorder.
+        orchestrator = SyntheticOrchestrator.new(config)
+        simulation_id = recorder.record_run(
+            iteration, purpose, sample, orchestrator, config,
+            clock=clock, config_name="synthetic-rtgs",
+        )  # fmt: skip
+        run = orchestrator.state.out
+        banks = orchestrator.state.banks
+        run.costs_per_agent = {name: sum(bank.costs.values()) for name, bank in banks.items()}
         if on_simulation is not None:
             on_simulation(simulation_id, run)
         return simulation_id, run

@@ -118,8 +118,12 @@ def end_of_day(sim: RtgsState, tick: int) -> None:
         total_penalties=sum(b.costs.get("penalty_cost", 0) for b in sim.banks.values()),
     )
     for bank in sim.banks.values():
+        # The day's own costs, as the real simulator reports them (its
+        # accumulated costs restart each day): a run's cost is their sum.
+        day_costs = {k: v - bank.costs_before_day.get(k, 0) for k, v in bank.costs.items()}
+        bank.costs_before_day = dict(bank.costs)
         costs = {
-            k: bank.costs.get(k, 0)
+            k: day_costs.get(k, 0)
             for k in ("liquidity_cost", "delay_cost", "collateral_cost", "split_friction_cost")
         }
         sim.out.tables["daily_agent_metrics"].append(
@@ -134,7 +138,7 @@ def end_of_day(sim: RtgsState, tick: int) -> None:
                 "peak_overdraft": max(0, -bank.balance),
                 "closing_posted_collateral": bank.collateral,
                 **costs,
-                "deadline_penalty_cost": bank.costs.get("penalty_cost", 0),
-                "total_cost": sum(bank.costs.values()),
+                "deadline_penalty_cost": day_costs.get("penalty_cost", 0),
+                "total_cost": sum(day_costs.values()),
             }
         )

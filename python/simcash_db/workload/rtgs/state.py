@@ -36,8 +36,9 @@ class Bank:
     balance: int
     threshold: float  # submit only if balance >= threshold * amount
     collateral: int = 0
-    costs: dict[str, int] = field(default_factory=dict)
+    costs: dict[str, int] = field(default_factory=dict)  # accumulated over the run
     mode: float = 0.0
+    costs_before_day: dict[str, int] = field(default_factory=dict)  # ``costs`` at the day's start
 
 
 class RtgsState:
