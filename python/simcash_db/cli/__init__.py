@@ -1,6 +1,12 @@
 """The ``simcash-db`` command line."""
 
-from simcash_db.cli import demo, export, inspect  # noqa: F401  (they register their commands)
+from simcash_db.cli import (  # noqa: F401  (they register their commands)
+    demo,
+    events,
+    experiments,
+    export,
+    runs,
+)
 from simcash_db.cli.app import cli, main
 
 __all__ = ["cli", "main"]
