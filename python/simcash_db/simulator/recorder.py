@@ -13,8 +13,10 @@ events after it ran records every event once, in emission order.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -95,6 +97,8 @@ class RunRecorder:
         self._run_fields = run_fields
         self._writer: EventWriter | None = None
         self._open = False
+        self._row_writer = ThreadPoolExecutor(1, thread_name_prefix="simcash-day-rows")
+        self._row_writes: Future[dict[str, int]] | None = None
         self._started = 0.0
         self._ticks_run = 0
         self._day_costs = 0
@@ -199,15 +203,18 @@ class RunRecorder:
         self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
         if not self.store_rows:
             return
-        # One transaction for the day's rows: a commit costs milliseconds.
-        db.write_tables(
-            {
-                "daily_agent_metrics": metrics,
-                "collateral_events": self.orchestrator.get_collateral_events_for_day(day),
-                "lsm_cycles": self.orchestrator.get_lsm_cycles_for_day(day),
-            },
-            simulation_id=sim,
-            replace=True,
+        tables = {
+            "daily_agent_metrics": metrics,
+            "collateral_events": list(self.orchestrator.get_collateral_events_for_day(day)),
+            "lsm_cycles": list(self.orchestrator.get_lsm_cycles_for_day(day)),
+        }
+        # One transaction for the day's rows, committed on a thread of its
+        # own while the next day runs (a commit costs milliseconds: at the
+        # real simulator's fastest, 4% of a run when done in line). Days
+        # commit in order; a failure surfaces at the next day or at the end.
+        self._wait_for_rows()
+        self._row_writes = self._row_writer.submit(
+            db.write_tables, tables, simulation_id=sim, replace=True
         )
         if self.checkpoint_each_day:
             self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
@@ -218,6 +225,10 @@ class RunRecorder:
         if self._writer is not None:
             self._writer.close()
         self._open = False
+        try:
+            self._wait_for_rows()
+        finally:
+            self._row_writer.shutdown()
         days = -(-self._ticks_run // self.ticks_per_day)
         read = self.orchestrator.get_transactions_for_day
         rows = [row for day in range(days) for row in read(day)]
@@ -242,10 +253,18 @@ class RunRecorder:
         if self._writer is not None:
             self._writer.abort()
         self._open = False
+        with contextlib.suppress(Exception):  # the failure being raised is the one to report
+            self._wait_for_rows()
+        self._row_writer.shutdown()
         if self.run is not None:
             update = {"status": SimulationStatus.FAILED, **self._ended()}
             self.run = self.run.model_copy(update=update)
             self.db.save_simulation_run(self.run)
+
+    def _wait_for_rows(self) -> None:
+        pending, self._row_writes = self._row_writes, None
+        if pending is not None:
+            pending.result()
 
     def _now(self) -> datetime:
         return self._clock() if self._clock is not None else utc_now()
