@@ -40,8 +40,10 @@ def delete_simulation(conn: duckdb.DuckDBPyConnection, simulation_id: str) -> No
     row = fetch_one(
         conn,
         "SELECT experiment_id, iteration FROM experiment_iterations "
+        "WHERE evaluation_simulation_id = ? UNION ALL "
+        "SELECT experiment_id, iteration FROM policy_evaluations "
         "WHERE evaluation_simulation_id = ? LIMIT 1",
-        [simulation_id],
+        [simulation_id, simulation_id],
     )
     if row is not None:
         raise WriteError(
@@ -60,8 +62,8 @@ def delete_experiment(conn: duckdb.DuckDBPyConnection, experiment_id: str) -> bo
         conn, "SELECT count(*) FROM experiments WHERE experiment_id = ?", [experiment_id]
     )
     existed = bool(row and row[0])
-    # Iterations first: they reference both the experiment and its runs.
-    for table in ("experiment_iterations", "experiment_events"):
+    # Iterations and evaluations first: they reference the experiment and its runs.
+    for table in ("experiment_iterations", "policy_evaluations", "experiment_events"):
         with transaction(conn):
             conn.execute(f"DELETE FROM {table} WHERE experiment_id = ?", [experiment_id])
     _delete_runs(conn, "experiment_id = ?", [experiment_id])

@@ -13,6 +13,7 @@ from simcash_db.models import (
     ExperimentEventRecord,
     ExperimentIterationRecord,
     ExperimentRecord,
+    PolicyEvaluationRecord,
 )
 
 
@@ -85,6 +86,33 @@ class ExperimentRepository:
             "experiment_id = ?",
             [experiment_id],
             order_by="iteration",
+        )
+
+    # -- policy evaluations ------------------------------------------------
+
+    def save_policy_evaluation(self, evaluation: PolicyEvaluationRecord) -> None:
+        """Store an evaluation; saving the same (experiment, iteration, agent) replaces it."""
+        self._require_experiment(evaluation.experiment_id)
+        with transaction(self._conn):
+            records.upsert(self._conn, evaluation)
+
+    def get_policy_evaluations(
+        self, experiment_id: str, iteration: int | None = None, agent_id: str | None = None
+    ) -> list[PolicyEvaluationRecord]:
+        """An experiment's policy evaluations, by iteration then agent; optionally
+        only those of one iteration or one agent."""
+        where: list[str] = ["experiment_id = ?"]
+        params: list[object] = [experiment_id]
+        for column, value in (("iteration", iteration), ("agent_id", agent_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        return records.select(
+            self._conn,
+            PolicyEvaluationRecord,
+            " AND ".join(where),
+            params,
+            order_by="iteration, agent_id",
         )
 
     # -- events ----------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from statistics import stdev as statistics_stdev
 from typing import Any
 
 from simcash_db.database import DatabaseManager
@@ -15,9 +17,11 @@ from simcash_db.models import (
     ExperimentEventRecord,
     ExperimentIterationRecord,
     ExperimentRecord,
+    PolicyEvaluationRecord,
     SimulationRunPurpose,
     SimulationRunRecord,
 )
+from simcash_db.models.enums import EvaluationMode
 from simcash_db.models.simulation_ids import generate_simulation_id
 from simcash_db.models.timestamps import utc_now
 from simcash_db.repository import ExperimentRepository
@@ -244,6 +248,73 @@ class ExperimentRecorder:
                 evaluation_simulation_id=evaluation_simulation_id,
             )
         )
+
+    def record_policy_evaluation(
+        self,
+        iteration: int,
+        agent_id: str,
+        *,
+        evaluation_mode: EvaluationMode | str,
+        proposed_policy: Any,
+        old_cost: int,
+        new_cost: int,
+        accepted: bool,
+        acceptance_reason: str,
+        context_simulation_cost: int | None = None,
+        sample_costs: list[tuple[int, int]] | None = None,
+        evaluation_simulation_id: str | None = None,
+        **fields: Any,
+    ) -> PolicyEvaluationRecord:
+        """Store one agent's policy evaluation at ``iteration`` (accepted or
+        rejected); recording it again replaces it.
+
+        ``old_cost`` and ``new_cost`` are the actual costs in cents of the old
+        and the proposed policy. ``sample_costs``, for a bootstrap evaluation,
+        is each sample's (old, new) cost: ``delta_sum``, ``num_samples``, the
+        per-sample details, the standard deviation of the deltas and their 95%
+        confidence interval (normal approximation) are computed from it, in
+        integer cents. ``fields`` are the remaining columns
+        (``scenario_seed``, ``settlement_rate``, ``avg_delay``,
+        ``cost_breakdown``, ``agent_stats``).
+        """
+        samples = sample_costs or [(old_cost, new_cost)]
+        deltas = [new - old for old, new in samples]
+        statistics: dict[str, Any] = {
+            "delta_sum": sum(deltas),
+            "num_samples": len(samples),
+        }
+        if sample_costs is not None:
+            statistics["sample_details"] = [
+                {"sample": i, "old_cost": old, "new_cost": new}
+                for i, (old, new) in enumerate(sample_costs)
+            ]
+            if len(deltas) > 1:
+                deviation = statistics_stdev(deltas)
+                half_width = 1.96 * deviation / math.sqrt(len(deltas))
+                mean = sum(deltas) / len(deltas)
+                # Cents are integers: the interval is rounded outwards.
+                statistics["cost_std_dev"] = round(deviation)
+                statistics["cost_ci95_lower"] = math.floor(mean - half_width)
+                statistics["cost_ci95_upper"] = math.ceil(mean + half_width)
+        record = PolicyEvaluationRecord(
+            experiment_id=self.experiment_id,
+            iteration=iteration,
+            agent_id=agent_id,
+            evaluation_mode=EvaluationMode(evaluation_mode),
+            proposed_policy=proposed_policy,
+            old_cost=old_cost,
+            new_cost=new_cost,
+            context_simulation_cost=(
+                old_cost if context_simulation_cost is None else context_simulation_cost
+            ),
+            accepted=accepted,
+            acceptance_reason=acceptance_reason,
+            evaluation_simulation_id=evaluation_simulation_id,
+            **statistics,
+            **fields,
+        )
+        self.repository.save_policy_evaluation(record)
+        return record
 
     def record_event(
         self, iteration: int, event_type: str, event_data: Any, timestamp: str | None = None

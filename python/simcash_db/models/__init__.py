@@ -9,6 +9,7 @@ from simcash_db.models.columns import I64_MAX, I64_MIN, ForeignKey, Index, Table
 from simcash_db.models.enums import (
     CheckpointType,
     CollateralAction,
+    EvaluationMode,
     PolicyCreator,
     SimulationRunPurpose,
     SimulationStatus,
@@ -18,6 +19,7 @@ from simcash_db.models.experiments import (
     ExperimentEventRecord,
     ExperimentIterationRecord,
     ExperimentRecord,
+    PolicyEvaluationRecord,
 )
 from simcash_db.models.per_day import (
     AgentQueueSnapshotRecord,
@@ -46,6 +48,7 @@ ALL_MODELS: tuple[type[TableModel], ...] = (
     SimulationRunRecord,
     ExperimentIterationRecord,
     ExperimentEventRecord,
+    PolicyEvaluationRecord,
     SimulationEventRecord,
     EventBatchRecord,
     TransactionRecord,
@@ -74,6 +77,7 @@ __all__ = [
     "CollateralAction",
     "CollateralEventRecord",
     "DailyAgentMetricsRecord",
+    "EvaluationMode",
     "EventBatchRecord",
     "ExperimentEventRecord",
     "ExperimentIterationRecord",
@@ -83,6 +87,7 @@ __all__ = [
     "LsmCycleRecord",
     "PolicyCreator",
     "PolicyDecisionRecord",
+    "PolicyEvaluationRecord",
     "PolicySnapshotRecord",
     "SimulationCheckpointRecord",
     "SimulationEventRecord",

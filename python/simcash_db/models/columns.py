@@ -58,6 +58,8 @@ Json = Annotated[JsonValue, JSON_SQL, ZSTD]
 """Any JSON value; stored in a DuckDB JSON column, returned as Python objects."""
 
 CostsJson = Annotated[dict[str, Cents], JSON_SQL, ZSTD]
+# Per-sample costs of a bootstrap evaluation: [{"sample": 0, "old_cost": c, "new_cost": c}, ...]
+SampleCostsJson = Annotated[list[dict[str, Cents]], JSON_SQL, ZSTD]
 """A JSON object of int cents per agent (INV-1 holds inside JSON too)."""
 
 

@@ -44,3 +44,8 @@ class CheckpointType(StrEnum):
     AUTO = "auto"
     END_OF_DAY = "end_of_day"
     FINAL = "final"
+
+
+class EvaluationMode(StrEnum):
+    DETERMINISTIC = "deterministic"
+    BOOTSTRAP = "bootstrap"

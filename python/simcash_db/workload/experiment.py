@@ -49,6 +49,21 @@ def _config(shape: ExperimentShape, seed: int, thresholds: dict[str, float]) -> 
     }
 
 
+def _agent_costs(config: dict[str, Any]) -> dict[str, int]:
+    """Each bank's cost over a whole run of ``config``, simulated and not stored."""
+    orchestrator = SyntheticOrchestrator.new(config)
+    for _ in range(config["ticks_per_day"] * config["num_days"]):
+        orchestrator.tick()
+    return {name: sum(b.costs.values()) for name, b in orchestrator.state.banks.items()}
+
+
+def _bank_costs(run: SimulatedRun, bank: str) -> dict[str, int]:
+    """A bank's costs by kind over a run, summed from its daily metrics (cents)."""
+    kinds = ("liquidity_cost", "delay_cost", "collateral_cost", "deadline_penalty_cost")
+    rows = [r for r in run.tables["daily_agent_metrics"] if r["agent_id"] == bank]
+    return {kind: sum(int(r.get(kind, 0)) for r in rows) for kind in kinds}
+
+
 class _Clock:
     """Run times a minute apart from START: reruns store identical rows (INV-2)."""
 
@@ -109,18 +124,47 @@ def run_synthetic_experiment(
 
     best = {bank: 1.0 for bank in banks}
     _, initial = simulate(0, "initial", best)
-    best_cost = initial.total_cost
+    best_cost, best_costs = initial.total_cost, initial.costs_per_agent
     for iteration in range(shape.iterations):
         bank = rng.choice(banks)
         proposal = {**best, bank: round(max(0.0, min(1.5, best[bank] + rng.uniform(-0.4, 0.2))), 3)}
         evaluation_id, evaluation = simulate(iteration, "evaluation", proposal)
-        samples = [
-            simulate(iteration, "bootstrap", proposal, sample, seed * 1000 + 500 + sample)[
-                1
-            ].total_cost
+        sample_runs = [
+            simulate(iteration, "bootstrap", proposal, sample, seed * 1000 + 500 + sample)[1]
             for sample in range(shape.bootstrap_samples)
         ]
+        samples = [run.total_cost for run in sample_runs]
         accepted = evaluation.total_cost < best_cost
+        # The evaluation the decision rests on, in the agent's actual costs:
+        # the best policy and the proposal on the same seeds (the old
+        # policy's samples are simulated too, not stored).
+        sample_costs = [
+            (
+                _agent_costs(_config(shape, seed * 1000 + 500 + sample, best))[bank],
+                run.costs_per_agent[bank],
+            )
+            for sample, run in enumerate(sample_runs)
+        ]
+        recorder.record_policy_evaluation(
+            iteration,
+            bank,
+            evaluation_mode="bootstrap" if sample_costs else "deterministic",
+            proposed_policy={"type": "Threshold", "threshold": proposal[bank]},
+            old_cost=best_costs[bank],
+            new_cost=evaluation.costs_per_agent[bank],
+            context_simulation_cost=best_cost,
+            accepted=accepted,
+            acceptance_reason=(
+                f"total cost {'fell' if accepted else 'did not fall'} "
+                f"from {best_cost} to {evaluation.total_cost}"
+            ),
+            sample_costs=sample_costs or None,
+            scenario_seed=None if sample_costs else seed * 1000,
+            settlement_rate=evaluation.total_settlements / max(1, len(evaluation.transactions)),
+            cost_breakdown=_bank_costs(evaluation, bank),
+            evaluation_simulation_id=evaluation_id,
+            timestamp=START + timedelta(hours=iteration),
+        )
         recorder.record_event(
             iteration,
             "bootstrap_evaluation",
@@ -142,6 +186,7 @@ def run_synthetic_experiment(
         )
         if accepted:
             best, best_cost = proposal, evaluation.total_cost
+            best_costs = evaluation.costs_per_agent
         recorder.record_event(iteration, "convergence_check", {"best_cost": best_cost})
     _, final = simulate(max(0, shape.iterations - 1), "final", best)
     return recorder.finish_experiment(
