@@ -1,0 +1,165 @@
+"""Analysis queries, each checked against answers computed here in Python
+from the stored rows (not by the same SQL)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter, defaultdict
+from typing import Any
+
+import pytest
+
+from simcash_db import DatabaseManager, ExperimentRecorder, ExperimentRepository, analysis
+from simcash_db.workload import ExperimentShape, run_synthetic_experiment
+
+EVAL = "exp-iter0-evaluation"
+
+
+@pytest.fixture(scope="module")
+def db() -> Any:
+    with DatabaseManager(":memory:") as manager:
+        manager.setup()
+        run_synthetic_experiment(
+            ExperimentRecorder(manager), "exp", 3, ExperimentShape(4, 2, 4, 12, 2)
+        )
+        yield manager
+
+
+def rows(db: DatabaseManager, sql: str, params: list[object]) -> list[dict[str, Any]]:
+    cursor = db.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def records(relation: Any) -> list[dict[str, Any]]:
+    return [dict(zip(relation.columns, r, strict=True)) for r in relation.fetchall()]
+
+
+def test_cost_curve(db: DatabaseManager) -> None:
+    expected = []
+    best = None
+    for it in ExperimentRepository(db).get_iterations("exp"):
+        total = sum(it.costs_per_agent.values())
+        best = total if best is None else min(best, total)
+        for agent, cost in sorted(it.costs_per_agent.items()):
+            accepted = it.accepted_changes.get(agent)
+            expected.append((it.iteration, agent, cost, total, accepted, best))
+    assert analysis.cost_curve(db, "exp").fetchall() == expected
+
+
+def test_policy_evaluations(db: DatabaseManager) -> None:
+    stored = ExperimentRepository(db).get_policy_evaluations("exp")
+    got = records(analysis.policy_evaluations(db, "exp"))
+    assert [(r["iteration"], r["agent_id"]) for r in got] == [
+        (e.iteration, e.agent_id) for e in stored
+    ]
+    for row, e in zip(got, stored, strict=True):
+        assert row["delta"] == e.new_cost - e.old_cost
+        assert row["mean_delta"] == pytest.approx(e.delta_sum / e.num_samples)
+        assert (row["cost_ci95_lower"], row["cost_ci95_upper"]) == (
+            e.cost_ci95_lower,
+            e.cost_ci95_upper,
+        )
+
+
+def test_run_summary(db: DatabaseManager) -> None:
+    txs = rows(db, "SELECT * FROM transactions WHERE simulation_id = ?", [EVAL])
+    settled = [t for t in txs if t["status"] == "settled"]
+    delays = [t["settlement_tick"] - t["arrival_tick"] for t in settled]
+    daily = rows(db, "SELECT * FROM daily_agent_metrics WHERE simulation_id = ?", [EVAL])
+    events = db.get_events(EVAL)
+    (summary,) = records(analysis.run_summary(db, EVAL))
+    assert summary["events"] == len(events)
+    assert summary["events_by_type"] == dict(Counter(e["event_type"] for e in events))
+    assert (summary["arrived"], summary["settled"]) == (len(txs), len(settled))
+    assert summary["overdue"] == sum(t["status"] == "overdue" for t in txs)
+    assert summary["settlement_rate"] == pytest.approx(len(settled) / len(txs))
+    assert summary["avg_delay_ticks"] == pytest.approx(statistics.mean(delays))
+    assert summary["p95_delay_ticks"] == pytest.approx(
+        statistics.quantiles(delays, n=20, method="inclusive")[18]
+    )
+    assert summary["total_cost"] == sum(d["total_cost"] for d in daily)
+    assert summary["delay_cost"] == sum(d["delay_cost"] for d in daily)
+
+
+def test_settlement_by_day(db: DatabaseManager) -> None:
+    txs = rows(db, "SELECT * FROM transactions WHERE simulation_id = ?", [EVAL])
+    by_day: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for t in txs:
+        by_day[t["arrival_day"]].append(t)
+    expected = [
+        (day, len(ts), sum(t["status"] == "settled" for t in ts),
+         sum(t["amount_settled"] for t in ts), sum(t["status"] == "settled" for t in ts) / len(ts))
+        for day, ts in sorted(by_day.items())
+    ]  # fmt: skip
+    assert analysis.settlement_by_day(db, EVAL).fetchall() == expected
+
+
+def test_cost_timeline_from_events_and_from_tick_states(db: DatabaseManager) -> None:
+    running: dict[str, int] = defaultdict(int)
+    expected = []
+    for event in db.get_events(EVAL, event_type="CostAccrual"):
+        running[event["agent_id"]] += event["costs"]["total"]
+        expected.append((event["agent_id"], event["tick"], running[event["agent_id"]]))
+    got = [(a, t, c) for a, t, c, _ in analysis.cost_timeline(db, EVAL).fetchall()]
+    assert got == sorted(expected, key=lambda r: (r[0], r[1]))
+    db.write_rows("tick_agent_states", [
+        {"agent_id": "BANK_00", "tick": 0, "day": 0, "balance": 5, "balance_change": 0,
+         "unsecured_cap": 0, "posted_collateral": 0, "liquidity_cost": 1, "delay_cost": 2,
+         "collateral_cost": 3, "penalty_cost": 4, "split_friction_cost": 5,
+         "liquidity_cost_delta": 0, "delay_cost_delta": 0, "collateral_cost_delta": 0,
+         "penalty_cost_delta": 0, "split_friction_cost_delta": 0},
+    ], simulation_id="exp-iter1-evaluation")  # fmt: skip
+    assert analysis.cost_timeline(db, "exp-iter1-evaluation").fetchall() == [
+        ("BANK_00", 0, 15, "tick_agent_states")
+    ]
+    assert analysis.balance_timeline(db, "exp-iter1-evaluation").fetchall() == [("BANK_00", 0, 5)]
+
+
+def test_balance_and_queue_timelines_from_events(db: DatabaseManager) -> None:
+    last: dict[tuple[str, int], int] = {}
+    q2: dict[int, int] = defaultdict(int)
+    held: dict[int, int] = defaultdict(int)
+    for event in db.get_events(EVAL):
+        kind, tick = event["event_type"], event["tick"]
+        if kind == "RtgsImmediateSettlement":
+            last[(event["sender"], tick)] = event["sender_balance_after"]
+        q2[tick] += {"QueuedRtgs": 1, "Queue2LiquidityRelease": -1}.get(kind, 0)
+        held[tick] += kind == "PolicyHold"
+    assert analysis.balance_timeline(db, EVAL).fetchall() == [
+        (a, t, b) for (a, t), b in sorted(last.items())
+    ]
+    size, expected = 0, []
+    for tick in sorted(q2):
+        size += q2[tick]
+        expected.append((tick, held[tick], size))
+    assert analysis.queue_timeline(db, EVAL).fetchall() == expected
+
+
+def test_transaction_lifecycle(db: DatabaseManager) -> None:
+    (tx,) = rows(db, "SELECT * FROM transactions WHERE simulation_id = ? AND status = 'settled' "
+                 "ORDER BY tx_id LIMIT 1", [EVAL])  # fmt: skip
+    got = records(analysis.transaction_lifecycle(db, EVAL, tx["tx_id"]))
+    expected = [e for e in db.get_events(EVAL) if e.get("tx_id") == tx["tx_id"]]
+    assert [r["event_type"] for r in got] == [e["event_type"] for e in expected]
+    assert got[0]["event_type"] == "Arrival" and {r["status"] for r in got} == {"settled"}
+    assert json.loads(got[0]["details"])["amount"] == tx["amount"]
+
+
+def test_compare_runs(db: DatabaseManager) -> None:
+    a, b = EVAL, "exp-iter1-evaluation"
+    sums: dict[tuple[str, str, str], int] = defaultdict(int)
+    for run in (a, b):
+        for d in rows(db, "SELECT * FROM daily_agent_metrics WHERE simulation_id = ?", [run]):
+            for kind in ("liquidity_cost", "delay_cost", "collateral_cost", "split_friction_cost",
+                         "deadline_penalty_cost", "total_cost"):  # fmt: skip
+                sums[(run, d["agent_id"], kind)] += d[kind]
+    got = analysis.compare_runs(db, a, b).fetchall()
+    assert len(got) == 4 * 6
+    for agent, kind, cost_a, cost_b, difference in got:
+        assert (cost_a, cost_b) == (sums[(a, agent, kind)], sums[(b, agent, kind)])
+        assert difference == cost_b - cost_a
+    counts = dict(Counter(e["event_type"] for e in db.get_events(a)))
+    side = {t: (x, y) for t, x, y in analysis.compare_event_counts(db, a, b).fetchall()}
+    assert {t: x for t, (x, _) in side.items() if x} == counts
