@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 
 import simcash_db.cli.app as app
-from simcash_db import DatabaseManager
+from simcash_db import DatabaseManager, ExperimentRepository
 from simcash_db.cli.app import main
 
 SCRIPT = Path(sys.executable).parent / "simcash-db"
@@ -266,3 +266,35 @@ def test_ctrl_c_at_any_moment_of_a_demo_is_one_line_and_exit_130(tmp_path: Path)
                 db.setup()
                 assert db.validate_schema()
     assert interrupted >= 5
+
+
+def test_costs_summary_and_compare(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    with DatabaseManager(demo_db, read_only=True) as db:
+        iterations = ExperimentRepository(db).get_iterations("demo")
+        final = db.get_simulation_run("demo-iter1-final")
+    code, out, _ = run_main(capsys, monkeypatch, "--db", str(demo_db), "costs", "demo")
+    assert code == 0
+    lines = out.splitlines()
+    totals = [sum(it.costs_per_agent.values()) for it in iterations]
+    for it, total in zip(iterations, totals, strict=True):
+        row = next(line for line in lines if line.split()[:1] == [str(it.iteration)])
+        assert f"{total:,}" in row
+    assert lines[-1].startswith("total: ") and f"best {min(totals):,}" in lines[-1]
+    code, out, _ = run_main(
+        capsys, monkeypatch, "--db", str(demo_db), "summary", "demo-iter1-final"
+    )
+    assert code == 0 and final is not None and final.total_cost is not None
+    total_line = next(line for line in out.splitlines() if line.startswith("total cost"))
+    assert total_line.split()[-1] == f"{final.total_cost:,}"
+    code, out, _ = run_main(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(demo_db),
+        "compare",
+        "demo-iter0-initial",
+        "demo-iter1-final",
+    )
+    assert code == 0 and "B - A" in out and "events by type" in out

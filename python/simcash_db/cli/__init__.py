@@ -1,6 +1,7 @@
 """The ``simcash-db`` command line."""
 
 from simcash_db.cli import (  # noqa: F401  (they register their commands)
+    answers,
     demo,
     events,
     experiments,

@@ -104,7 +104,13 @@ def setup_schema(conn: duckdb.DuckDBPyConnection, db_path: str, *, read_only: bo
         # Made from the models just now: it matches them (test_schema checks).
         create_schema(conn)
         return
-    if version < SCHEMA_VERSION and not read_only:
+    if version < SCHEMA_VERSION:
+        if read_only:
+            raise SchemaVersionError(
+                f"database {db_path!r} has schema version {version}; this simcash-db uses "
+                f"version {SCHEMA_VERSION} and migrates it in place when it opens it for "
+                "writing (e.g. 'simcash-db init'); nothing was changed"
+            )
         migrate(conn, version, db_path)
     mismatches = find_mismatches(conn)
     if mismatches:

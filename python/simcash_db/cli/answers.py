@@ -1,0 +1,121 @@
+"""`simcash-db costs`, `summary` and `compare`: the analysis queries at a terminal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import click
+
+from simcash_db import analysis
+from simcash_db.cli.app import cli, console, open_database, show
+from simcash_db.cli.listing import Column, Listing
+from simcash_db.cli.shown import money, repo_of, require_run
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    """One character per value, low to high."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    return "".join(_BARS[(v - low) * (len(_BARS) - 1) // span] for v in values)
+
+
+@cli.command()
+@click.argument("experiment_id")
+@click.pass_obj
+def costs(db_path: str, experiment_id: str) -> None:
+    """The cost curve: iterations down, agents across (* marks an accepted change)."""
+    with open_database(db_path) as db:
+        db.setup()
+        if repo_of(db).load_experiment(experiment_id) is None:
+            raise click.ClickException(f"no experiment {experiment_id!r}")
+        curve = analysis.cost_curve(db, experiment_id).fetchall()
+        agents = sorted({row[1] for row in curve})
+        by_iteration: dict[int, dict[str, tuple[int, bool | None]]] = defaultdict(dict)
+        totals: dict[int, int] = {}
+        for iteration, agent, cost, total, accepted, _best in curve:
+            by_iteration[iteration][agent] = (cost, accepted)
+            totals[iteration] = total
+        best = min(totals, key=lambda i: (totals[i], i)) if totals else None
+        table = Listing(
+            f"{experiment_id}: cost per iteration, cents (* accepted change)",
+            [Column("iter", right=True), Column("total", right=True), Column("best"),
+             *(Column(agent, drop=1, right=True) for agent in agents)],
+        )  # fmt: skip
+        for iteration in sorted(by_iteration):
+            cells = by_iteration[iteration]
+            table.add_row(
+                str(iteration),
+                money(totals[iteration]),
+                "<- best" if iteration == best else "",
+                *(
+                    money(cells[a][0]) + ("*" if cells[a][1] else "") if a in cells else ""
+                    for a in agents
+                ),
+            )
+        show(table)
+        ordered = [totals[i] for i in sorted(totals)]
+        if ordered:
+            console.print(
+                f"total: {sparkline(ordered)}  {money(ordered[0])} -> {money(ordered[-1])}"
+                f" (best {money(min(ordered))} at iteration {best})"
+            )
+
+
+@cli.command()
+@click.argument("simulation_id")
+@click.pass_obj
+def summary(db_path: str, simulation_id: str) -> None:
+    """A run in numbers: events, payments, settlement, delays, costs."""
+    with open_database(db_path) as db:
+        db.setup()
+        require_run(db, simulation_id)
+        relation = analysis.run_summary(db, simulation_id)
+        values = dict(zip(relation.columns, relation.fetchall()[0], strict=True))
+        by_type = values.pop("events_by_type") or {}
+        table = Listing(
+            f"{simulation_id}: summary", [Column("measure"), Column("value", right=True)]
+        )
+        for name, value in values.items():
+            if isinstance(value, float):
+                text = f"{value:.3f}"
+            elif isinstance(value, int):
+                text = money(value)
+            else:
+                text = "-" if value is None else str(value)
+            table.add_row(name.replace("_", " "), text)
+        show(table)
+        types = Listing("events by type", [Column("event type"), Column("events", right=True)])
+        for name, count in sorted(by_type.items()):
+            types.add_row(name, money(count))
+        show(types)
+
+
+@cli.command()
+@click.argument("simulation_a")
+@click.argument("simulation_b")
+@click.pass_obj
+def compare(db_path: str, simulation_a: str, simulation_b: str) -> None:
+    """Two runs side by side: costs by agent and kind, and events by type."""
+    with open_database(db_path) as db:
+        db.setup()
+        require_run(db, simulation_a)
+        require_run(db, simulation_b)
+        table = Listing(
+            f"costs, cents: A = {simulation_a}, B = {simulation_b}",
+            [Column("agent"), Column("kind"), Column("A", right=True), Column("B", right=True),
+             Column("B - A", right=True)],
+        )  # fmt: skip
+        for agent, kind, a, b, difference in analysis.compare_runs(
+            db, simulation_a, simulation_b
+        ).fetchall():
+            table.add_row(agent, kind, money(a), money(b), f"{difference:+,}")
+        show(table)
+        events = Listing("events by type", [Column("event type"), Column("A", right=True),
+                                            Column("B", right=True)])  # fmt: skip
+        for name, a, b in analysis.compare_event_counts(db, simulation_a, simulation_b).fetchall():
+            events.add_row(name, money(a), money(b))
+        show(events)
