@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-pytest clean
+.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-pytest docs-chart clean
 
 help:
 	@echo "demo       build, then record a synthetic experiment into $(DB) and show it"
@@ -14,6 +14,7 @@ help:
 	@echo "bench      print the ingest ratio table (benches/ingest.py)"
 	@echo "bench-replay  print the replay ratio table (benches/replay.py)"
 	@echo "bench-pytest  the pytest-benchmark groups (encode, ingest)"
+	@echo "docs-chart the README's chart (docs/cost-curve.png) from a fresh demo database"
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -66,6 +67,12 @@ bench: build-dev
 
 bench-replay: build-dev
 	$(PY) benches/replay.py
+
+# The README's chart: the demo's cost curve (a fresh demo database in /tmp).
+docs-chart: build-dev
+	rm -f /tmp/simcash-docs.duckdb /tmp/simcash-docs.duckdb.wal
+	$(BIN)/simcash-db --db /tmp/simcash-docs.duckdb demo > /dev/null
+	$(BIN)/simcash-db --db /tmp/simcash-docs.duckdb chart demo -o docs/cost-curve.png
 
 bench-pytest: build-dev
 	$(PY) -m pytest benches --benchmark-enable --benchmark-only -p no:randomly

@@ -1,15 +1,18 @@
-"""`simcash-db costs`, `summary` and `compare`: the analysis queries at a terminal."""
+"""`simcash-db costs`, `summary`, `compare`, `chart` and `report`: the answers."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import click
 
 from simcash_db import analysis
+from simcash_db.charts import RUN_KINDS, experiment_chart, format_of, run_chart
 from simcash_db.cli.app import cli, console, open_database, show
 from simcash_db.cli.listing import Column, Listing
 from simcash_db.cli.shown import money, repo_of, require_run
+from simcash_db.report import experiment_report
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -119,3 +122,47 @@ def compare(db_path: str, simulation_a: str, simulation_b: str) -> None:
         for name, a, b in analysis.compare_event_counts(db, simulation_a, simulation_b).fetchall():
             events.add_row(name, money(a), money(b))
         show(events)
+
+
+@cli.command()
+@click.argument("target")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .png or .svg.")  # fmt: skip
+@click.option("--kind", type=click.Choice(RUN_KINDS), default="balances", show_default=True,
+              help="For a run: which timeline.")  # fmt: skip
+@click.option("--size", default="1000x560", show_default=True, help="WIDTHxHEIGHT in pixels.")
+@click.pass_obj
+def chart(db_path: str, target: str, output: str, kind: str, size: str) -> None:
+    """Draw TARGET: an experiment's cost curve, or a run's timeline (--kind)."""
+    try:
+        width, height = (int(n) for n in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{size!r}: give WIDTHxHEIGHT, e.g. 1000x560", param_hint="--size"
+        ) from None
+    with open_database(db_path) as db:
+        db.setup()
+        fmt = format_of(output)
+        if repo_of(db).load_experiment(target) is not None:
+            data = experiment_chart(db, target, fmt, width, height)
+        else:
+            require_run(db, target)
+            data = run_chart(db, target, kind, fmt, width, height)
+    Path(output).write_bytes(data)
+    console.print(f"wrote {output} ({width}x{height}, {len(data):,} bytes)")
+
+
+@cli.command()
+@click.argument("experiment_id")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")  # fmt: skip
+@click.pass_obj
+def report(db_path: str, experiment_id: str, output: str) -> None:
+    """One self-contained HTML report of an experiment (no network needed to view it)."""
+    with open_database(db_path) as db:
+        db.setup()
+        if repo_of(db).load_experiment(experiment_id) is None:
+            raise click.ClickException(f"no experiment {experiment_id!r}")
+        page = experiment_report(db, experiment_id)
+    Path(output).write_text(page, encoding="utf-8")
+    console.print(f"wrote {output} ({len(page):,} bytes)")
