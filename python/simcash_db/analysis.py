@@ -4,7 +4,8 @@ Each function takes a ``DatabaseManager`` (or its DuckDB connection) and ids,
 and returns a DuckDB relation: nothing is read until it is asked for, and
 ``.pl()``, ``.df()``, ``.arrow()``, ``.fetchall()`` or more SQL on top all
 work. Table names come from the models; every value is a bound parameter.
-Money columns are int cents.
+Money columns are int cents. (In the examples of the functions below,
+``demo_db`` holds a small synthetic experiment, "exp": see conftest.py.)
 
 >>> from simcash_db import DatabaseManager, ExperimentRecorder
 >>> from simcash_db.workload import ExperimentShape, run_synthetic_experiment
@@ -57,7 +58,11 @@ def _sql(source: Source, query: str, params: list[object]) -> duckdb.DuckDBPyRel
 def cost_curve(source: Source, experiment_id: str) -> duckdb.DuckDBPyRelation:
     """Per iteration and agent: the agent's cost, the iteration's total, whether
     the agent's proposed change was accepted (None if it proposed none), and
-    the best iteration total so far."""
+    the best iteration total so far.
+
+    >>> cost_curve(demo_db, "exp").limit(2).fetchall()
+    [(0, 'BANK_00', 204, 310, None, 310), (0, 'BANK_01', 34, 310, False, 310)]
+    """
     return _sql(
         source,
         f"""
@@ -84,7 +89,11 @@ def cost_curve(source: Source, experiment_id: str) -> duckdb.DuckDBPyRelation:
 
 def policy_evaluations(source: Source, experiment_id: str) -> duckdb.DuckDBPyRelation:
     """One row per agent per iteration: old and new cost, the delta, the mean
-    delta per sample and its 95% interval, and the decision."""
+    delta per sample and its 95% interval, and the decision.
+
+    >>> policy_evaluations(demo_db, "exp").select("iteration, agent_id, delta").fetchall()
+    [(0, 'BANK_01', 0), (1, 'BANK_01', 354), (2, 'BANK_03', 806)]
+    """
     return _sql(
         source,
         f"""
@@ -103,7 +112,11 @@ def policy_evaluations(source: Source, experiment_id: str) -> duckdb.DuckDBPyRel
 def run_summary(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
     """One row: events, transactions arrived / settled / dropped / overdue, the
     settlement rate, average and p95 delay in ticks (settled payments), costs
-    by kind and in total (from the daily metrics), and events by type."""
+    by kind and in total (from the daily metrics), and events by type.
+
+    >>> run_summary(demo_db, "exp-iter0-evaluation").select("events, arrived, settled").fetchall()
+    [(557, 82, 74)]
+    """
     kinds = ", ".join(f"coalesce(sum({k}), 0)::BIGINT AS {k}" for k in _COST_KINDS)
     return _sql(
         source,
@@ -139,7 +152,11 @@ def run_summary(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
 
 def settlement_by_day(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
     """Per day: payments that arrived, those of them settled, the value
-    settled (cents) and the settlement rate."""
+    settled (cents) and the settlement rate.
+
+    >>> settlement_by_day(demo_db, "exp-iter0-evaluation").select("day, arrivals").fetchall()
+    [(0, 46), (1, 36)]
+    """
     return _sql(
         source,
         f"""
@@ -156,7 +173,11 @@ def settlement_by_day(source: Source, simulation_id: str) -> duckdb.DuckDBPyRela
 
 def cost_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
     """Cumulative cost per agent per tick: from ``tick_agent_states`` where
-    stored, otherwise summed from the ``CostAccrual`` events."""
+    stored, otherwise summed from the ``CostAccrual`` events.
+
+    >>> cost_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
+    [('BANK_00', 0, 0, 'CostAccrual events'), ('BANK_00', 1, 4, 'CostAccrual events')]
+    """
     cost_sum = " + ".join(_k for _k in ("liquidity_cost", "delay_cost", "collateral_cost",
                                          "penalty_cost", "split_friction_cost"))  # fmt: skip
     return _sql(
@@ -182,7 +203,11 @@ def cost_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation
 def balance_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
     """Balance per agent per tick: from ``tick_agent_states`` where stored,
     otherwise the sender's balance after each immediate settlement (the
-    last of each tick)."""
+    last of each tick).
+
+    >>> balance_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
+    [('BANK_00', 0, 232205), ('BANK_00', 3, 138535)]
+    """
     return _sql(
         source,
         f"""
@@ -203,7 +228,11 @@ def balance_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelat
 def queue_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
     """Queue 1 and queue 2 sizes per tick: from ``tick_queue_snapshots`` where
     stored, otherwise counted from the events (held and queued payments,
-    and their releases)."""
+    and their releases).
+
+    >>> queue_timeline(demo_db, "exp-iter0-evaluation").limit(3).fetchall()
+    [(0, 3, 0), (1, 4, 0), (2, 5, 0)]
+    """
     return _sql(
         source,
         f"""
@@ -232,7 +261,12 @@ def transaction_lifecycle(
     source: Source, simulation_id: str, tx_id: str
 ) -> duckdb.DuckDBPyRelation:
     """Every event of one payment in order, each with the payment's row
-    (status, amounts, settlement)."""
+    (status, amounts, settlement).
+
+    >>> lifecycle = transaction_lifecycle(demo_db, "exp-iter0-evaluation", "tx0000001")
+    >>> lifecycle.select("event_type, status").limit(2).fetchall()
+    [('Arrival', 'settled'), ('PolicySubmit', 'settled')]
+    """
     return _sql(
         source,
         f"""
@@ -248,7 +282,12 @@ def transaction_lifecycle(
 
 
 def compare_runs(source: Source, a: str, b: str) -> duckdb.DuckDBPyRelation:
-    """Per agent and cost kind: run ``a``'s cost, run ``b``'s, and b - a."""
+    """Per agent and cost kind: run ``a``'s cost, run ``b``'s, and b - a.
+
+    >>> both = compare_runs(demo_db, "exp-iter0-evaluation", "exp-iter1-evaluation")
+    >>> both.filter("kind = 'total_cost'").limit(2).fetchall()
+    [('BANK_00', 'total_cost', 204, 204, 0), ('BANK_01', 'total_cost', 34, 388, 354)]
+    """
     kinds = ", ".join(f"'{k}': sum({k})" for k in (*_COST_KINDS, "total_cost"))
     return _sql(
         source,
@@ -270,7 +309,12 @@ def compare_runs(source: Source, a: str, b: str) -> duckdb.DuckDBPyRelation:
 
 
 def compare_event_counts(source: Source, a: str, b: str) -> duckdb.DuckDBPyRelation:
-    """Event counts by type of runs ``a`` and ``b``, side by side."""
+    """Event counts by type of runs ``a`` and ``b``, side by side.
+
+    >>> side = compare_event_counts(demo_db, "exp-iter0-evaluation", "exp-iter1-evaluation")
+    >>> side.limit(2).fetchall()
+    [('Arrival', 82, 82), ('CollateralPost', 0, 1)]
+    """
     return _sql(
         source,
         f"""
