@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_orchestrator import FakeOrchestrator, fixture_events, fixture_rows
 
+from fake_orchestrator import FakeOrchestrator, fixture_events, fixture_rows
 from simcash_db import (
     CheckpointError,
     DatabaseManager,

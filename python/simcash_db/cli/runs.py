@@ -98,3 +98,20 @@ def delete_run(db_path: str, simulation_id: str, yes: bool) -> None:
         confirm(f"Delete run {simulation_id!r} and its {plural(events, 'event')}?", yes)
         db.delete_simulation(simulation_id)
         console.print(f"deleted run {simulation_id}")
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", "into", help="The database to merge into (default: --db).")
+@click.pass_obj
+def merge(db_path: str, shards: tuple[str, ...], into: str | None) -> None:
+    """Fold worker shards (simcash-db databases of their own) into one database."""
+    with open_database(into or db_path, create=True, read_only=False) as db:
+        db.setup()
+        for shard in shards:
+            result = db.merge(shard)
+            console.print(
+                f"{shard}: {plural(len(result.merged_runs), 'run')} merged, "
+                f"{len(result.skipped_runs):,} already there, "
+                f"{sum(result.rows.values()):,} rows copied"
+            )
