@@ -163,6 +163,17 @@ def main() -> None:
         code = cli.main(prog_name="simcash-db", standalone_mode=False)
     except (KeyboardInterrupt, CommandInterrupted, click.exceptions.Abort):
         _fail("Interrupted.", INTERRUPTED)
+    except Exception as exc:
+        if not _interrupted(exc):
+            _report(exc)
+        _fail("Interrupted.", INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report(exc: Exception) -> NoReturn:
+    """One line for an error, by its kind; re-raised if it is no error of ours."""
+    try:
+        raise exc
     except click.UsageError as exc:
         # One line, with where to look, instead of click's usage block.
         command = exc.ctx.command_path if exc.ctx is not None else "simcash-db"
@@ -181,15 +192,24 @@ def main() -> None:
                 "to the database's folder?)"
             )
         _fail(f"Error: {message}", 1)
-    except RuntimeError as exc:
-        if is_interrupt(exc):
-            _fail("Interrupted.", INTERRUPTED)
-        raise
     except OSError as exc:
         # Output that cannot be written (a full disk) or a file the command
         # cannot open.
         _fail(f"Error: {_one_line(exc)}", 1)
-    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C caused ``exc``: it, or what it was raised while handling,
+    is an interrupt (cleanup after Ctrl-C can fail in turn, on a connection
+    DuckDB gave up)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, KeyboardInterrupt | CommandInterrupted) or is_interrupt(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _fail(message: str, code: int) -> NoReturn:

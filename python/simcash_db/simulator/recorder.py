@@ -14,6 +14,7 @@ events after it ran records every event once, in emission order.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,8 @@ from simcash_db.models.timestamps import utc_now
 from simcash_db.simulator.protocol import Orchestrator
 from simcash_db.snapshots import SnapshotRepository, canonical_hash
 from simcash_db.writers import EventWriter
+
+log = logging.getLogger("simcash_db")
 
 
 def _seed(config: Mapping[str, Any]) -> int:
@@ -249,17 +252,22 @@ class RunRecorder:
         return self.run
 
     def fail(self) -> None:
-        """Mark the run failed; what was committed stays."""
-        if self._writer is not None:
-            self._writer.abort()
-        self._open = False
-        with contextlib.suppress(Exception):  # the failure being raised is the one to report
-            self._wait_for_rows()
-        self._row_writer.shutdown()
-        if self.run is not None:
-            update = {"status": SimulationStatus.FAILED, **self._ended()}
-            self.run = self.run.model_copy(update=update)
-            self.db.save_simulation_run(self.run)
+        """Mark the run failed; what was committed stays. Called while an
+        exception propagates: a failure here (say, on a connection DuckDB
+        gave up after Ctrl-C) is logged, and the original goes on."""
+        try:
+            if self._writer is not None:
+                self._writer.abort()
+            self._open = False
+            with contextlib.suppress(Exception):  # the failure being raised is the one to report
+                self._wait_for_rows()
+            self._row_writer.shutdown()
+            if self.run is not None:
+                update = {"status": SimulationStatus.FAILED, **self._ended()}
+                self.run = self.run.model_copy(update=update)
+                self.db.save_simulation_run(self.run)
+        except Exception:
+            log.warning("could not mark run %r failed", self.simulation_id, exc_info=True)
 
     def _wait_for_rows(self) -> None:
         pending, self._row_writes = self._row_writes, None
