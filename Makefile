@@ -53,7 +53,8 @@ test-rust:
 
 test-slow: build-dev
 	HYPOTHESIS_PROFILE=slow $(PY) -m pytest -m 'slow or not slow' tests/test_load.py \
-		tests/test_fuzz_encoders.py tests/test_event_roundtrip.py tests/test_simulation_ids.py
+		tests/test_fuzz_encoders.py tests/test_event_roundtrip.py tests/test_simulation_ids.py \
+		tests/test_crash_safety.py
 
 DB ?= simulation_data.duckdb
 

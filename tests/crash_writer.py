@@ -2,7 +2,7 @@
 
 Usage: python crash_writer.py DB SMALL LARGE CHECKPOINT_EVERY
 Prints ``ack BATCH_ID SIZE`` only after the batch's commit has returned, and
-``checkpoint`` right before a CHECKPOINT.
+``checkpoint`` right before a CHECKPOINT (every CHECKPOINT_EVERY batches; 0: never).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def main() -> None:
                 writer.write_batch(batch_id, events(k, size))
                 writer.sync()
                 print(f"ack {batch_id} {size}", flush=True)
-                if k % checkpoint_every == checkpoint_every - 1:
+                if checkpoint_every and k % checkpoint_every == checkpoint_every - 1:
                     print("checkpoint", flush=True)
                     db.conn.execute("CHECKPOINT")
             k += 1
