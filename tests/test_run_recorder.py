@@ -186,3 +186,27 @@ def test_a_run_restored_from_a_checkpoint_goes_on_identically(db: DatabaseManage
         continued.extend(restored.get_tick_events(ran["tick"]))
     assert continued == db.get_events("whole", tick_range=(30, 59))
     assert len(continued) > 100
+
+
+def test_full_detail_stores_each_agents_state_per_tick(db: DatabaseManager) -> None:
+    orchestrator = SyntheticOrchestrator.new(SYNTHETIC)
+    record_run(db, orchestrator, SYNTHETIC, simulation_id="full", store_tick_states=True)
+    expected = orchestrator.state.out.tables["tick_agent_states"]
+    assert len(expected) == 5 * 60  # 5 banks, 60 ticks
+    stored = db.conn.execute(
+        "SELECT agent_id, tick, balance, posted_collateral, delay_cost FROM tick_agent_states "
+        "WHERE simulation_id = 'full' ORDER BY tick, agent_id"
+    ).fetchall()
+    assert stored == sorted(
+        ((r["agent_id"], r["tick"], r["balance"], r["posted_collateral"], r["delay_cost"])
+         for r in expected),
+        key=lambda row: (row[1], row[0]),
+    )  # fmt: skip
+    # Without the flag, or for a simulator that exposes no per-tick state, none.
+    record_run(db, SyntheticOrchestrator.new(SYNTHETIC), SYNTHETIC, simulation_id="lean")
+    fake = FakeOrchestrator()
+    record_run(db, fake, fake.config, simulation_id="real-shape", store_tick_states=True)
+    (count,) = db.conn.execute(
+        "SELECT count(*) FROM tick_agent_states WHERE simulation_id <> 'full'"
+    ).fetchall()[0]
+    assert count == 0

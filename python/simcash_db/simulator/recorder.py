@@ -65,6 +65,8 @@ class RunRecorder:
     ``checkpoint_each_day`` saves the simulator's state after each day.
     ``store_events`` and ``store_rows`` (transactions, day rows) at False
     keep only the run row and its totals (a persistence policy's summary).
+    ``store_tick_states`` (full detail) also stores each agent's state per
+    tick, when the simulator has ``get_tick_agent_states(tick)``.
     ``clock`` gives the run's start and end times (wall clock by default; a
     fixed clock keeps reruns identical). ``run_fields`` are further columns
     of the run row (``experiment_id``, ``iteration``, ``run_purpose``,
@@ -81,6 +83,7 @@ class RunRecorder:
         checkpoint_each_day: bool = False,
         store_events: bool = True,
         store_rows: bool = True,
+        store_tick_states: bool = False,
         clock: Callable[[], datetime] | None = None,
         **run_fields: Any,
     ) -> None:
@@ -94,6 +97,11 @@ class RunRecorder:
         self.checkpoint_each_day = checkpoint_each_day
         self.store_events = store_events
         self.store_rows = store_rows
+        # Full detail, from what the simulator exposes: SimCash's interface
+        # has no per-tick agent state; a simulator with
+        # ``get_tick_agent_states(tick)`` gets them stored.
+        self._tick_states = getattr(orchestrator, "get_tick_agent_states", None)
+        self.store_tick_states = store_tick_states and self._tick_states is not None
         self._clock = clock
         self.snapshots = SnapshotRepository(db)
         self._seed = _seed(self.config)  # refused before anything is written
@@ -206,11 +214,18 @@ class RunRecorder:
         self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
         if not self.store_rows:
             return
-        tables = {
+        tables: dict[str, list[Any]] = {
             "daily_agent_metrics": metrics,
             "collateral_events": list(self.orchestrator.get_collateral_events_for_day(day)),
             "lsm_cycles": list(self.orchestrator.get_lsm_cycles_for_day(day)),
         }
+        if self.store_tick_states and self._tick_states is not None:
+            first = day * self.ticks_per_day
+            tables["tick_agent_states"] = [
+                row
+                for tick in range(first, first + self.ticks_per_day)
+                for row in self._tick_states(tick)
+            ]
         # One transaction for the day's rows, committed on a thread of its
         # own while the next day runs (a commit costs milliseconds: at the
         # real simulator's fastest, 4% of a run when done in line). Days

@@ -49,6 +49,7 @@ class SyntheticOrchestrator:
         self.state = state
         self.next_tick = next_tick
         self._spans: dict[int, tuple[int, int]] = {}
+        self._state_spans: dict[int, tuple[int, int]] = {}
 
     @classmethod
     def new(cls, config: Mapping[str, Any]) -> SyntheticOrchestrator:
@@ -63,12 +64,15 @@ class SyntheticOrchestrator:
     def tick(self) -> dict[str, Any]:
         tick, out = self.next_tick, self.state.out
         first, settled = len(out.events), out.total_settlements
+        states = out.tables["tick_agent_states"]
+        first_state = len(states)
         arrived = self.state.next_tx
         for step in _STEPS:
             step(self.state, tick)
         if tick % self.ticks_per_day == self.ticks_per_day - 1:
             end_of_day(self.state, tick)
         self._spans[tick] = (first, len(out.events))
+        self._state_spans[tick] = (first_state, len(states))
         self.next_tick += 1
         return {
             "tick": tick,
@@ -87,6 +91,12 @@ class SyntheticOrchestrator:
     def get_tick_events(self, tick: int) -> list[Row]:
         first, end = self._spans.get(tick, (0, 0))
         return self.state.out.events[first:end]
+
+    def get_tick_agent_states(self, tick: int) -> list[Row]:
+        """Each bank's state after ``tick`` (balance, collateral, costs so far):
+        what a recorder stores at full detail. Not part of SimCash's interface."""
+        first, end = self._state_spans.get(tick, (0, 0))
+        return self.state.out.tables["tick_agent_states"][first:end]
 
     def get_agent_ids(self) -> list[str]:
         return sorted(self.state.banks)
