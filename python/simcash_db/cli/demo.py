@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import click
@@ -38,6 +41,13 @@ class _TimedRecorder(ExperimentRecorder):
 @click.option("--banks", default=10, show_default=True)
 @click.option("--ticks-per-day", default=100, show_default=True)
 @click.option("--days", default=3, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes for the bootstrap samples (each records into a shard, merged after).",
+)
 @click.pass_obj
 def demo(
     db_path: str,
@@ -48,13 +58,22 @@ def demo(
     banks: int,
     ticks_per_day: int,
     days: int,
+    workers: int,
 ) -> None:
     """Run a synthetic policy-search experiment into the database, then show what was stored."""
     shape = ExperimentShape(iterations, bootstrap_samples, banks, ticks_per_day, days)
     with open_database(db_path, create=True, read_only=False) as db:
         db.setup()
         recorder = _TimedRecorder(db)
-        with Progress(console=console, transient=True) as progress:
+        with contextlib.ExitStack() as stack:
+            progress = stack.enter_context(Progress(console=console, transient=True))
+            # Spawned, not forked: the parent holds DuckDB's threads and locks.
+            spawn = multiprocessing.get_context("spawn")
+            executor = (
+                stack.enter_context(ProcessPoolExecutor(workers, mp_context=spawn))
+                if workers > 1
+                else None
+            )
             task = progress.add_task("simulating", total=shape.simulations)
             record = run_synthetic_experiment(
                 recorder,
@@ -62,6 +81,7 @@ def demo(
                 seed,
                 shape,
                 on_simulation=lambda _id, _run: progress.advance(task),
+                executor=executor,
             )
         print_counts(db)
         console.print(

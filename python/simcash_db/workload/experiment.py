@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from simcash_db.experiments import ExperimentRecorder
 from simcash_db.models import ExperimentRecord
+from simcash_db.models.simulation_ids import generate_simulation_id
+from simcash_db.workload.farm import ShardTask, run_on_farm, shard_folder
 from simcash_db.workload.orchestrator import SyntheticOrchestrator
 from simcash_db.workload.simulation import SimulatedRun
 
@@ -83,8 +86,15 @@ def run_synthetic_experiment(
     shape: ExperimentShape | None = None,
     *,
     on_simulation: Callable[[str | None, SimulatedRun], None] | None = None,
+    executor: Executor | None = None,
 ) -> ExperimentRecord:
-    """Runs and records a whole synthetic experiment; returns its finished record."""
+    """Runs and records a whole synthetic experiment; returns its finished record.
+
+    With an ``executor`` (a ``ProcessPoolExecutor``, a Dask client's
+    executor...), each iteration's bootstrap samples run side by side, each
+    recorded into a shard of its own and merged in order: the database ends
+    the same as with one process (``simcash_db.workload.farm``).
+    """
     shape = shape or ExperimentShape()
     rng = random.Random(seed)
     banks = [f"BANK_{i:02d}" for i in range(shape.banks)]
@@ -122,6 +132,37 @@ def run_synthetic_experiment(
             on_simulation(simulation_id, run)
         return simulation_id, run
 
+    def farm_samples(
+        iteration: int, proposal: dict[str, float], sample_seeds: list[int]
+    ) -> list[SimulatedRun]:
+        assert executor is not None
+        experiment = recorder.repository.load_experiment(experiment_id)
+        assert experiment is not None
+        with shard_folder(recorder.db) as folder:
+            tasks = [
+                ShardTask(
+                    shard=str(folder / f"sample{sample}.duckdb"),
+                    experiment=experiment,
+                    policy=recorder.policy,
+                    iteration=iteration,
+                    purpose="bootstrap",
+                    sample=sample,
+                    config=_config(shape, sample_seed, proposal),
+                    times=(clock(), clock()),  # in the order one process takes them
+                )
+                for sample, sample_seed in enumerate(sample_seeds)
+            ]
+            runs = []
+            for task, costs in zip(tasks, run_on_farm(executor, recorder.db, tasks), strict=True):
+                run = SimulatedRun(costs_per_agent=costs)
+                if on_simulation is not None:
+                    on_simulation(
+                        generate_simulation_id(experiment_id, iteration, "bootstrap", task.sample),
+                        run,
+                    )
+                runs.append(run)
+        return runs
+
     best = {bank: 1.0 for bank in banks}
     _, initial = simulate(0, "initial", best)
     best_cost, best_costs = initial.total_cost, initial.costs_per_agent
@@ -129,10 +170,14 @@ def run_synthetic_experiment(
         bank = rng.choice(banks)
         proposal = {**best, bank: round(max(0.0, min(1.5, best[bank] + rng.uniform(-0.4, 0.2))), 3)}
         evaluation_id, evaluation = simulate(iteration, "evaluation", proposal)
-        sample_runs = [
-            simulate(iteration, "bootstrap", proposal, sample, seed * 1000 + 500 + sample)[1]
-            for sample in range(shape.bootstrap_samples)
-        ]
+        sample_seeds = [seed * 1000 + 500 + sample for sample in range(shape.bootstrap_samples)]
+        if executor is None:
+            sample_runs = [
+                simulate(iteration, "bootstrap", proposal, sample, sample_seed)[1]
+                for sample, sample_seed in enumerate(sample_seeds)
+            ]
+        else:
+            sample_runs = farm_samples(iteration, proposal, sample_seeds)
         samples = [run.total_cost for run in sample_runs]
         accepted = evaluation.total_cost < best_cost
         # The evaluation the decision rests on, in the agent's actual costs:
@@ -165,15 +210,20 @@ def run_synthetic_experiment(
             evaluation_simulation_id=evaluation_id,
             timestamp=START + timedelta(hours=iteration),
         )
+        # Times from the experiment's own clock, not the wall's: reruns
+        # store identical rows (INV-2).
+        at = (START + timedelta(hours=iteration)).isoformat()
         recorder.record_event(
             iteration,
             "bootstrap_evaluation",
             {"sample_costs": samples, "mean_cost": sum(samples) // max(1, len(samples))},
+            timestamp=at,
         )
         recorder.record_event(
             iteration,
             "policy_change",
             {"agent": bank, "old": best[bank], "new": proposal[bank], "accepted": accepted},
+            timestamp=at,
         )
         recorder.record_iteration(
             iteration,
@@ -187,7 +237,9 @@ def run_synthetic_experiment(
         if accepted:
             best, best_cost = proposal, evaluation.total_cost
             best_costs = evaluation.costs_per_agent
-        recorder.record_event(iteration, "convergence_check", {"best_cost": best_cost})
+        recorder.record_event(
+            iteration, "convergence_check", {"best_cost": best_cost}, timestamp=at
+        )
     _, final = simulate(max(0, shape.iterations - 1), "final", best)
     return recorder.finish_experiment(
         converged=True,
