@@ -18,6 +18,7 @@ best of --repeats, so drift during the run touches all alike.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import marshal
 import os
@@ -26,43 +27,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
-from simcash_db import DatabaseManager, SimulationRunRecord
+from ingest import SIM, TICKS_PER_DAY, fresh_db, peak_rss_mib
+from simcash_db import DatabaseManager
 from simcash_db.workload import catalog_events
 
-SIM = "bench-run"
-TICKS_PER_DAY = 100
 FEED = 1_000  # events per EventWriter.extend, as a simulator hands them over
 MEMORY_LIMIT = "64MB"  # DuckDB's block cache, capped as in benches/ingest.py
 SELECT = (
     "SELECT event_type, tick, details FROM simulation_events "
     "WHERE simulation_id = ? ORDER BY event_seq"
 )
-
-
-def fresh_db(path: Path) -> DatabaseManager:
-    path.unlink(missing_ok=True)
-    db = DatabaseManager(path)
-    db.setup()
-    db.save_simulation_run(
-        SimulationRunRecord(
-            simulation_id=SIM,
-            config_name="bench",
-            config_hash="-",
-            start_time=datetime(2026, 1, 1),
-            ticks_per_day=TICKS_PER_DAY,
-            num_days=1,
-            rng_seed=1,
-            status="running",
-        )
-    )
-    return db
 
 
 def best_interleaved(repeats: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
@@ -73,13 +53,6 @@ def best_interleaved(repeats: int, runs: dict[str, Callable[[], object]]) -> dic
             run()
             times[name].append(time.perf_counter() - start)
     return {name: min(taken) for name, taken in times.items()}
-
-
-def peak_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def iter_child(path: str) -> None:
@@ -117,16 +90,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         stored = directory / "stored.duckdb"
-        with fresh_db(stored) as db:
+        with fresh_db(directory, "stored") as db:
             db.write_events(SIM, events)
         reader = DatabaseManager(stored, read_only=True)
 
+        fresh = itertools.count()  # each write into a database of its own
+
         def write_all() -> None:
-            with fresh_db(directory / "w.duckdb") as db:
+            with fresh_db(directory, f"w{next(fresh)}") as db:
                 db.write_events(SIM, events)
 
         def stream_all() -> None:
-            with fresh_db(directory / "s.duckdb") as db, db.event_writer(SIM) as writer:
+            with fresh_db(directory, f"s{next(fresh)}") as db, db.event_writer(SIM) as writer:
                 for start in range(0, n, FEED):
                     writer.extend(events[start : start + FEED])
 
@@ -169,7 +144,7 @@ def main() -> None:
         # in a process of its own.
         small, large = directory / "m1.duckdb", directory / "m3.duckdb"
         for path, count in ((small, n), (large, 3 * n)):
-            with fresh_db(path) as db, db.event_writer(SIM) as writer:
+            with fresh_db(directory, path.stem) as db, db.event_writer(SIM) as writer:
                 writer.extend(catalog_events(7, count, ticks_per_day=TICKS_PER_DAY))
         peak_small, peak_large = iter_peak(small), iter_peak(large)
 

@@ -33,6 +33,7 @@ from simcash_db.models import (
     TickQueueSnapshotRecord,
     TransactionRecord,
 )
+from simcash_db.schema import table_columns
 
 Source = DatabaseManager | duckdb.DuckDBPyConnection
 
@@ -43,8 +44,15 @@ _TRANSACTIONS = TransactionRecord.table_name
 _DAILY = DailyAgentMetricsRecord.table_name
 _TICK_STATES = TickAgentStateRecord.table_name
 _QUEUES = TickQueueSnapshotRecord.table_name
-_COST_KINDS = ("liquidity_cost", "delay_cost", "collateral_cost", "split_friction_cost",
-               "deadline_penalty_cost")  # fmt: skip
+# The kinds of cost, from the models: a day's and a tick's cost columns.
+_COST_KINDS = tuple(
+    c.name
+    for c in table_columns(DailyAgentMetricsRecord)
+    if c.money and c.name.endswith("_cost") and c.name != "total_cost"
+)
+_TICK_COST_KINDS = tuple(
+    c.name for c in table_columns(TickAgentStateRecord) if c.money and c.name.endswith("_cost")
+)
 
 
 def _conn(source: Source) -> duckdb.DuckDBPyConnection:
@@ -178,8 +186,7 @@ def cost_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation
     >>> cost_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
     [('BANK_00', 0, 0, 'CostAccrual events'), ('BANK_00', 1, 4, 'CostAccrual events')]
     """
-    cost_sum = " + ".join(_k for _k in ("liquidity_cost", "delay_cost", "collateral_cost",
-                                         "penalty_cost", "split_friction_cost"))  # fmt: skip
+    cost_sum = " + ".join(_TICK_COST_KINDS)
     return _sql(
         source,
         f"""
