@@ -146,7 +146,8 @@ def chart(db_path: str, target: str, output: str, kind: str, size: str) -> None:
         if repo_of(db).load_experiment(target) is not None:
             data = experiment_chart(db, target, fmt, width, height)
         else:
-            require_run(db, target)
+            if db.get_simulation_run(target) is None:
+                raise click.ClickException(f"no experiment or simulation {target!r}")
             data = run_chart(db, target, kind, fmt, width, height)
     Path(output).write_bytes(data)
     console.print(f"wrote {output} ({width}x{height}, {len(data):,} bytes)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,16 @@ from simcash_db.errors import SimcashDbError
 
 DEFAULT_DB = "simulation_data.duckdb"
 
+
 # At a terminal, tables fit its width; piped, they are plain text (listing.py).
-# soft_wrap: a message is one line however narrow the output (the terminal wraps it).
-console = Console(highlight=False, soft_wrap=True)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich would exit 1; a reader that stopped early (``| head``) is no error.
+        raise BrokenPipeError
+
+
+# A message wraps at words at a terminal, and is one line when piped.
+console = _Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 def show(listing: Listing) -> None:
@@ -55,12 +63,19 @@ class CommandInterrupted(Exception):
     line and exit 1) to ``main``."""
 
 
+class OutputClosed(Exception):
+    """The reader of stdout stopped early (``| head``), carried past click
+    (which would exit 1) to ``main``, which ends quietly with 0."""
+
+
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
             raise CommandInterrupted from exc
+        except BrokenPipeError as exc:
+            raise OutputClosed from exc
 
 
 @click.group(cls=_Commands)
@@ -163,6 +178,11 @@ def main() -> None:
         code = cli.main(prog_name="simcash-db", standalone_mode=False)
     except (KeyboardInterrupt, CommandInterrupted, click.exceptions.Abort):
         _fail("Interrupted.", INTERRUPTED)
+    except (BrokenPipeError, OutputClosed):
+        # The reader stopped early (``| head``): end quietly, as a filter does.
+        # Later flushes of stdout, at exit, must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:
         if not _interrupted(exc):
             _report(exc)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -16,17 +13,6 @@ from simcash_db.cli.app import cli, console, open_database, show
 from simcash_db.cli.listing import Column, Listing
 from simcash_db.cli.shown import require_run
 from simcash_db.database import DatabaseManager
-
-
-@contextmanager
-def quiet_broken_pipe() -> Iterator[None]:
-    """A reader that stops early (``| head``) ends the command quietly, exit 0."""
-    try:
-        yield
-    except BrokenPipeError:
-        # Later flushes of stdout (at exit) must not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
 
 _filters = [
     click.option("--tick", type=int, help="Only this tick."),
@@ -79,12 +65,11 @@ def events(
         db.setup()
         require_run(db, simulation_id)
         if as_json:
-            with quiet_broken_pipe():
-                for block in db.iter_event_lines(
-                    simulation_id, limit=limit, offset=offset, **selection
-                ):
-                    sys.stdout.buffer.write(block)
-                sys.stdout.buffer.flush()
+            for block in db.iter_event_lines(
+                simulation_id, limit=limit, offset=offset, **selection
+            ):
+                sys.stdout.buffer.write(block)
+            sys.stdout.buffer.flush()
             return
         found = db.get_events(simulation_id, limit=limit, offset=offset, **selection)
         if not found:
@@ -135,16 +120,15 @@ def replay(db_path: str, simulation_id: str, selection: dict[str, Any], output_f
     with open_database(db_path) as db:
         db.setup()
         require_run(db, simulation_id)
-        with quiet_broken_pipe():
-            if output_format == "jsonl":
-                out = sys.stdout.buffer
-                for block in db.iter_event_lines(simulation_id, **selection):
-                    out.write(block)
-                out.flush()
-                return
-            current = None
-            for event in db.iter_events(simulation_id, **selection):
-                if event["tick"] != current:
-                    current = event["tick"]
-                    click.echo(f"--- tick {current} ---")
-                click.echo(json.dumps(event))
+        if output_format == "jsonl":
+            out = sys.stdout.buffer
+            for block in db.iter_event_lines(simulation_id, **selection):
+                out.write(block)
+            out.flush()
+            return
+        current = None
+        for event in db.iter_events(simulation_id, **selection):
+            if event["tick"] != current:
+                current = event["tick"]
+                click.echo(f"--- tick {current} ---")
+            click.echo(json.dumps(event))
