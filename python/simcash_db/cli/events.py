@@ -13,6 +13,7 @@ from simcash_db.cli.app import cli, console, open_database, show
 from simcash_db.cli.listing import Column, Listing
 from simcash_db.cli.shown import require_run
 from simcash_db.database import DatabaseManager
+from simcash_db.readers import FILTER_NAMES
 
 _filters = [
     click.option("--tick", type=int, help="Only this tick."),
@@ -22,7 +23,8 @@ _filters = [
     click.option("--tx", "tx_id", help="Only events of this transaction."),
     click.option("--type", "event_type", multiple=True, help="Only this event type (repeatable)."),
 ]
-_FILTER_NAMES = ("tick", "tick_range", "day", "agent_id", "tx_id", "event_type")
+# The readers' filters but paging, which the commands give options of their own.
+_FILTER_NAMES = tuple(name for name in FILTER_NAMES if name not in ("limit", "offset"))
 
 
 def with_filters(command: Any) -> Any:

@@ -1,6 +1,7 @@
 """Readers: a run's events back exactly as written, for replay and analytics."""
 
 from simcash_db.readers.events import (
+    FILTER_NAMES,
     PAGE_EVENTS,
     EventFilter,
     EventSelection,
@@ -11,6 +12,7 @@ from simcash_db.readers.events import (
 )
 
 __all__ = [
+    "FILTER_NAMES",
     "PAGE_EVENTS",
     "EventFilter",
     "EventSelection",
