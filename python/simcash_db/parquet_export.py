@@ -28,8 +28,9 @@ class ExportError(SimcashDbError):
     """The export could not be written where asked; nothing there was changed."""
 
 
-def _select(model: type[TableModel]) -> tuple[str, str]:
-    """The query of ``model``'s rows to export, and its partition columns."""
+def export_query(model: type[TableModel]) -> tuple[str, str]:
+    """The query of ``model``'s rows to export (JSON as text, with each row's
+    ``experiment_id``), and its partition columns."""
     table = model.table_name
     # JSON as VARCHAR: Parquet's JSON annotation makes Polars read bytes.
     json_columns = [c.name for c in table_columns(model) if c.kind == "json"]
@@ -51,7 +52,8 @@ def _select(model: type[TableModel]) -> tuple[str, str]:
     return f"SELECT {columns} FROM {table} t", "experiment_id"
 
 
-def _literal(path: Path) -> str:
+def sql_literal(path: Path | str) -> str:
+    """``path`` as an SQL string literal."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -94,13 +96,13 @@ def export_parquet(
             cursor.execute("BEGIN TRANSACTION")
             try:
                 for model in ALL_MODELS:
-                    query, partitions = _select(model)
+                    query, partitions = export_query(model)
                     rows = int(cursor.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0])
                     counts[model.table_name] = rows
                     folder = staging / model.table_name
                     if rows:
                         cursor.execute(
-                            f"COPY ({query}) TO {_literal(folder)} "
+                            f"COPY ({query}) TO {sql_literal(folder)} "
                             f"(FORMAT parquet, PARTITION_BY ({partitions}))"
                         )
                     else:
@@ -108,7 +110,7 @@ def export_parquet(
                         # so readers of every table's path find one.
                         folder.mkdir()
                         cursor.execute(
-                            f"COPY ({query}) TO {_literal(folder / 'empty.parquet')} "
+                            f"COPY ({query}) TO {sql_literal(folder / 'empty.parquet')} "
                             "(FORMAT parquet)"
                         )
             finally:
