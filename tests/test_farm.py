@@ -4,9 +4,11 @@ shard, ends as the same database as a single process (INV-2)."""
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from simcash_db import DatabaseManager, ExperimentRecorder
 from simcash_db.models import ALL_MODELS
@@ -28,25 +30,50 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def record(path: Path, workers: int) -> None:
+def record(path: Path, executor: Executor | None) -> None:
     with DatabaseManager(path) as db:
         db.setup()
-        recorder = ExperimentRecorder(db)
-        if workers:
-            # Spawned, not forked: this process holds DuckDB's threads and locks.
-            spawn = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=spawn) as executor:
-                run_synthetic_experiment(recorder, "farm", 7, SHAPE, executor=executor)
-        else:
-            run_synthetic_experiment(recorder, "farm", 7, SHAPE)
+        run_synthetic_experiment(ExperimentRecorder(db), "farm", 7, SHAPE, executor=executor)
 
 
-def test_a_farm_of_two_workers_gives_the_same_database(tmp_path: Path) -> None:
-    record(tmp_path / "one.duckdb", 0)
-    record(tmp_path / "two.duckdb", 2)
-    single, farmed = dump(tmp_path / "one.duckdb"), dump(tmp_path / "two.duckdb")
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[Any, ...]]]:
+    path = tmp_path_factory.mktemp("single") / "one.duckdb"
+    record(path, None)
+    return dump(path)
+
+
+def assert_same(single: dict[str, list[tuple[Any, ...]]], path: Path) -> None:
+    farmed = dump(path)
     assert single["simulation_runs"] and single["policy_evaluations"]
     assert len([r for r in farmed["simulation_runs"] if "bootstrap" in r[0]]) == 9
     for table in single:
         assert farmed[table] == single[table], table
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.duckdb", "two.duckdb"]  # shards gone
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # shards gone
+
+
+def test_a_process_pool_of_two_workers_gives_the_same_database(
+    single: dict[str, list[tuple[Any, ...]]], tmp_path: Path
+) -> None:
+    # Spawned, not forked: this process holds DuckDB's threads and locks.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=spawn) as executor:
+        record(tmp_path / "two.duckdb", executor)
+    assert_same(single, tmp_path / "two.duckdb")
+
+
+def test_a_dask_cluster_of_two_workers_gives_the_same_database(
+    single: dict[str, list[tuple[Any, ...]]], tmp_path: Path
+) -> None:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        record(tmp_path / "dask.duckdb", client.get_executor())
+        workers = {w["id"] for w in client.run(lambda: {"id": __import__("os").getpid()}).values()}
+    assert len(workers) == 2
+    assert_same(single, tmp_path / "dask.duckdb")

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simcash_db.experiments import ExperimentRecorder
+from simcash_db.farm import Shard, shard_folder
 from simcash_db.models import ExperimentRecord
 from simcash_db.models.simulation_ids import generate_simulation_id
-from simcash_db.workload.farm import ShardTask, run_on_farm, shard_folder
+from simcash_db.workload.farm import ShardTask, run_on_farm
 from simcash_db.workload.orchestrator import SyntheticOrchestrator
 from simcash_db.workload.simulation import SimulatedRun
 
@@ -141,8 +142,7 @@ def run_synthetic_experiment(
         with shard_folder(recorder.db) as folder:
             tasks = [
                 ShardTask(
-                    shard=str(folder / f"sample{sample}.duckdb"),
-                    experiment=experiment,
+                    shard=Shard(str(folder / f"sample{sample}.duckdb"), experiment),
                     policy=recorder.policy,
                     iteration=iteration,
                     purpose="bootstrap",
