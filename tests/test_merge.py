@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simcash_db import DatabaseManager, SchemaVersionError, WriteError
 from simcash_db.cli import cli
+from simcash_db.merge import _batches
 from simcash_db.schema import META_TABLE
 
 WORKER = Path(__file__).with_name("shard_worker.py")
@@ -103,8 +106,8 @@ from simcash_db import DatabaseManager
 with DatabaseManager(sys.argv[1]) as db:
     db.setup()
     print("ready", flush=True)
-    for shard in sys.argv[2:]:
-        db.merge(shard)
+    for shard in sys.argv[3:]:
+        db.merge(shard, batch_events=int(sys.argv[2]))
 """
 
 
@@ -124,8 +127,10 @@ def test_a_merge_killed_at_random_moments_keeps_whole_runs_and_completes(
             for r in two.list_simulation_runs()
         }
     for _ in range(4):
-        child = subprocess.Popen([sys.executable, "-c", MERGER, str(main), *map(str, shards)],
-                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+        # A transaction per run, or all of a shard's runs in one.
+        batch = str(rng.choice([1, 1_000_000]))
+        command = [sys.executable, "-c", MERGER, str(main), batch, *map(str, shards)]
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.25))
         child.send_signal(signal.SIGKILL)
@@ -140,3 +145,27 @@ def test_a_merge_killed_at_random_moments_keeps_whole_runs_and_completes(
             db.merge(shard)
         assert {r.simulation_id for r in db.list_simulation_runs()} == set(per_run)
         assert db.validate_schema()
+
+
+def test_a_transaction_per_run_merges_the_same_rows(shards: list[Path], tmp_path: Path) -> None:
+    dumps = []
+    for batch in (1, 1_000_000):
+        with DatabaseManager(tmp_path / f"main{batch}.duckdb") as db:
+            db.setup()
+            results = [db.merge(s, batch_events=batch) for s in shards]
+            assert sum(len(r.merged_runs) for r in results) == 6
+            tables = db.table_counts()
+            dumps.append(
+                {t: db.conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+            )
+    assert dumps[0] == dumps[1]
+
+
+@given(st.lists(st.integers(0, 50), max_size=30), st.integers(1, 100))
+def test_runs_are_batched_whole_in_order_within_the_budget(sizes: list[int], budget: int) -> None:
+    runs = [(f"run{i}", n) for i, n in enumerate(sizes)]
+    batches = _batches(runs, budget)
+    assert [run for batch in batches for run in batch] == [run for run, _ in runs]
+    size = dict(runs)
+    for batch in batches:
+        assert batch and (len(batch) == 1 or sum(size[r] for r in batch) <= budget)

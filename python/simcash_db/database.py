@@ -17,7 +17,7 @@ from simcash_db._native import release_buffers
 from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.deletion import delete_simulation
 from simcash_db.errors import NotFoundError
-from simcash_db.merge import MergeResult, merge_shard
+from simcash_db.merge import BATCH_EVENTS, MergeResult, merge_shard
 from simcash_db.models import SimulationRunRecord, TransactionRecord
 from simcash_db.readers import (
     EventFilter,
@@ -264,11 +264,12 @@ class DatabaseManager:
             )
         return dict(zip(tables, written, strict=True))
 
-    def merge(self, shard_path: str | Path) -> MergeResult:
+    def merge(self, shard_path: str | Path, *, batch_events: int = BATCH_EVENTS) -> MergeResult:
         """Fold a worker's shard (a simcash-db database of its own) into this one:
-        each run in its own transaction, runs already here skipped, a run here
-        with other content refused by name (see ``simcash_db.merge``)."""
-        return merge_shard(self.conn, shard_path)
+        whole runs per transaction (up to ``batch_events`` events each), runs
+        already here skipped, a run here with other content refused by name
+        (see ``simcash_db.merge``)."""
+        return merge_shard(self.conn, shard_path, batch_events=batch_events)
 
     # -- reading simulation output ---------------------------------------
 

@@ -171,24 +171,26 @@ def run_synthetic_experiment(
         proposal = {**best, bank: round(max(0.0, min(1.5, best[bank] + rng.uniform(-0.4, 0.2))), 3)}
         evaluation_id, evaluation = simulate(iteration, "evaluation", proposal)
         sample_seeds = [seed * 1000 + 500 + sample for sample in range(shape.bootstrap_samples)]
+        # The evaluation the decision rests on, in the agent's actual costs:
+        # the best policy and the proposal on the same seeds (the old
+        # policy's samples are simulated too, not stored; on the farm, side
+        # by side with the proposal's).
+        old_configs = [_config(shape, sample_seed, best) for sample_seed in sample_seeds]
         if executor is None:
             sample_runs = [
                 simulate(iteration, "bootstrap", proposal, sample, sample_seed)[1]
                 for sample, sample_seed in enumerate(sample_seeds)
             ]
+            old_costs = [_agent_costs(config) for config in old_configs]
         else:
+            old_futures = [executor.submit(_agent_costs, config) for config in old_configs]
             sample_runs = farm_samples(iteration, proposal, sample_seeds)
+            old_costs = [future.result() for future in old_futures]
         samples = [run.total_cost for run in sample_runs]
         accepted = evaluation.total_cost < best_cost
-        # The evaluation the decision rests on, in the agent's actual costs:
-        # the best policy and the proposal on the same seeds (the old
-        # policy's samples are simulated too, not stored).
         sample_costs = [
-            (
-                _agent_costs(_config(shape, seed * 1000 + 500 + sample, best))[bank],
-                run.costs_per_agent[bank],
-            )
-            for sample, run in enumerate(sample_runs)
+            (old[bank], run.costs_per_agent[bank])
+            for old, run in zip(old_costs, sample_runs, strict=True)
         ]
         recorder.record_policy_evaluation(
             iteration,
