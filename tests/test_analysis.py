@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -96,25 +98,32 @@ def test_settlement_by_day(db: DatabaseManager) -> None:
     assert analysis.settlement_by_day(db, EVAL).fetchall() == expected
 
 
-def test_cost_timeline_from_events_and_from_tick_states(db: DatabaseManager) -> None:
+@contextmanager
+def without_tick_states(db: DatabaseManager) -> Iterator[None]:
+    """The run as stored below FULL detail: no per-tick states (rolled back after)."""
+    db.conn.execute("BEGIN TRANSACTION")
+    try:
+        db.conn.execute("DELETE FROM tick_agent_states WHERE simulation_id = ?", [EVAL])
+        yield
+    finally:
+        db.conn.execute("ROLLBACK")
+
+
+def test_cost_timeline_from_tick_states_agrees_with_the_events(db: DatabaseManager) -> None:
     running: dict[str, int] = defaultdict(int)
     expected = []
     for event in db.get_events(EVAL, event_type="CostAccrual"):
         running[event["agent_id"]] += event["costs"]["total"]
         expected.append((event["agent_id"], event["tick"], running[event["agent_id"]]))
-    got = [(a, t, c) for a, t, c, _ in analysis.cost_timeline(db, EVAL).fetchall()]
-    assert got == sorted(expected, key=lambda r: (r[0], r[1]))
-    db.write_rows("tick_agent_states", [
-        {"agent_id": "BANK_00", "tick": 0, "day": 0, "balance": 5, "balance_change": 0,
-         "unsecured_cap": 0, "posted_collateral": 0, "liquidity_cost": 1, "delay_cost": 2,
-         "collateral_cost": 3, "penalty_cost": 4, "split_friction_cost": 5,
-         "liquidity_cost_delta": 0, "delay_cost_delta": 0, "collateral_cost_delta": 0,
-         "penalty_cost_delta": 0, "split_friction_cost_delta": 0},
-    ], simulation_id="exp-iter1-evaluation")  # fmt: skip
-    assert analysis.cost_timeline(db, "exp-iter1-evaluation").fetchall() == [
-        ("BANK_00", 0, 15, "tick_agent_states")
-    ]
-    assert analysis.balance_timeline(db, "exp-iter1-evaluation").fetchall() == [("BANK_00", 0, 5)]
+    expected.sort(key=lambda r: (r[0], r[1]))
+    # Stored in full, the run has a state per agent and tick: the same costs.
+    timeline = analysis.cost_timeline(db, EVAL).fetchall()
+    assert {source for *_, source in timeline} == {"tick_agent_states"}
+    at = {(a, t): c for a, t, c, _ in timeline}
+    assert [(a, t, at[(a, t)]) for a, t, _ in expected] == expected
+    with without_tick_states(db):
+        got = [(a, t, c) for a, t, c, _ in analysis.cost_timeline(db, EVAL).fetchall()]
+    assert got == expected
 
 
 def test_balance_and_queue_timelines_from_events(db: DatabaseManager) -> None:
@@ -127,9 +136,10 @@ def test_balance_and_queue_timelines_from_events(db: DatabaseManager) -> None:
             last[(event["sender"], tick)] = event["sender_balance_after"]
         q2[tick] += {"QueuedRtgs": 1, "Queue2LiquidityRelease": -1}.get(kind, 0)
         held[tick] += kind == "PolicyHold"
-    assert analysis.balance_timeline(db, EVAL).fetchall() == [
-        (a, t, b) for (a, t), b in sorted(last.items())
-    ]
+    with without_tick_states(db):
+        assert analysis.balance_timeline(db, EVAL).fetchall() == [
+            (a, t, b) for (a, t), b in sorted(last.items())
+        ]
     size, expected = 0, []
     for tick in sorted(q2):
         size += q2[tick]

@@ -210,3 +210,58 @@ def test_full_detail_stores_each_agents_state_per_tick(db: DatabaseManager) -> N
         "SELECT count(*) FROM tick_agent_states WHERE simulation_id <> 'full'"
     ).fetchall()[0]
     assert count == 0
+
+
+def test_full_detail_stores_the_queues_each_tick_and_at_each_days_end(db: DatabaseManager) -> None:
+    # Banks that submit payments they cannot yet cover: both queues fill.
+    policy = {"type": "Threshold", "threshold": 0.3}
+    agents = [{"id": f"BANK_{i:02d}", "policy": policy} for i in range(6)]
+    config = {"ticks_per_day": 20, "num_days": 3, "rng_seed": 1, "agent_configs": agents}
+    record_run(
+        db, SyntheticOrchestrator.new(config), config, simulation_id="q", store_tick_states=True
+    )
+    queued = db.conn.execute(
+        "SELECT tick, tx_id, queue_type FROM tick_queue_snapshots WHERE simulation_id = 'q'"
+    ).fetchall()
+    assert {kind for _, _, kind in queued} == {"queue1", "queue2"}
+    at = {(tick, tx) for tick, tx, _ in queued}
+    payments = db.conn.execute(
+        "SELECT tx_id, arrival_tick, settlement_tick FROM transactions WHERE simulation_id = 'q'"
+    ).fetchall()
+    arrived = {tx: tick for tx, tick, _ in payments}
+    settled = {tx: tick for tx, _, tick in payments}
+    # A payment is in a queue after a tick only between its arrival and its settlement...
+    for tick, tx in at:
+        assert arrived[tx] <= tick and (settled[tx] is None or settled[tx] > tick), (tick, tx)
+    # ...and a payment settled later than it arrived waited in a queue every tick between.
+    waited = [(tx, a, settled[tx]) for tx, a in arrived.items() if (settled[tx] or 0) > a]
+    assert waited
+    for tx, first, last in waited:
+        assert all((tick, tx) in at for tick in range(first, last)), tx
+    # The day's end: what its last tick left queued, positions in queue order.
+    end_of_day = db.conn.execute(
+        "SELECT day, agent_id, queue_type, position, transaction_id FROM agent_queue_snapshots "
+        "WHERE simulation_id = 'q' ORDER BY ALL"
+    ).fetchall()
+    last_ticks = db.conn.execute(
+        "SELECT tick // 20, agent_id, queue_type, position, tx_id FROM tick_queue_snapshots "
+        "WHERE simulation_id = 'q' AND tick % 20 = 19 ORDER BY ALL"
+    ).fetchall()
+    assert end_of_day == last_ticks and end_of_day
+
+
+def test_an_experiments_full_runs_store_the_per_tick_tables_and_summaries_do_not(
+    db: DatabaseManager,
+) -> None:
+    from simcash_db import ExperimentRecorder
+    from simcash_db.workload import ExperimentShape, run_synthetic_experiment
+
+    run_synthetic_experiment(ExperimentRecorder(db), "exp", 2, ExperimentShape(1, 2, 3, 10, 1))
+    per_purpose = dict(
+        db.conn.execute(
+            "SELECT r.run_purpose, count(s.tick) FROM simulation_runs r "
+            "LEFT JOIN tick_agent_states s USING (simulation_id) GROUP BY ALL"
+        ).fetchall()
+    )
+    # Evaluations are FULL by default (3 banks x 10 ticks each); bootstrap samples SUMMARY.
+    assert per_purpose["evaluation"] == 30 and per_purpose["bootstrap"] == 0

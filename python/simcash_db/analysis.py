@@ -184,7 +184,7 @@ def cost_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation
     stored, otherwise summed from the ``CostAccrual`` events.
 
     >>> cost_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
-    [('BANK_00', 0, 0, 'CostAccrual events'), ('BANK_00', 1, 4, 'CostAccrual events')]
+    [('BANK_00', 0, 0, 'tick_agent_states'), ('BANK_00', 1, 4, 'tick_agent_states')]
     """
     cost_sum = " + ".join(_TICK_COST_KINDS)
     return _sql(
@@ -213,7 +213,7 @@ def balance_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelat
     last of each tick).
 
     >>> balance_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
-    [('BANK_00', 0, 232205), ('BANK_00', 3, 138535)]
+    [('BANK_00', 0, 232205), ('BANK_00', 1, 232205)]
     """
     return _sql(
         source,

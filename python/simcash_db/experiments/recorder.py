@@ -162,7 +162,7 @@ class ExperimentRecorder:
         """Drive a whole run of ``orchestrator`` and record it as this
         experiment's simulation, through the same ``RunRecorder`` a standalone
         run uses, as far as the persistence policy says: the run row
-        (summary), its events, its transactions and day rows (full). Returns
+        (summary), its events, its transactions, day rows and per-tick rows (full). Returns
         the structured id, or None when the policy stores nothing (the run is
         driven all the same). Recording it again replaces the earlier one.
         """
@@ -186,6 +186,8 @@ class ExperimentRecorder:
             simulation_id=simulation_id,
             store_events=self.policy.stores_events(purpose),
             store_rows=self.policy.stores_transactions(purpose),
+            # FULL: the per-tick tables too, where the simulator exposes them.
+            store_tick_states=self.policy.stores_transactions(purpose),
             clock=clock,
             **links,
             **run_fields,

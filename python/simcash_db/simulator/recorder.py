@@ -65,8 +65,11 @@ class RunRecorder:
     ``checkpoint_each_day`` saves the simulator's state after each day.
     ``store_events`` and ``store_rows`` (transactions, day rows) at False
     keep only the run row and its totals (a persistence policy's summary).
-    ``store_tick_states`` (full detail) also stores each agent's state per
-    tick, when the simulator has ``get_tick_agent_states(tick)``.
+    ``store_tick_states`` (full detail, with ``store_rows``) also stores each agent's state per
+    tick and its queues per tick and at each day's end, from what the
+    simulator exposes beyond SimCash's interface:
+    ``get_tick_agent_states(tick)`` and ``get_tick_queue_snapshots(tick)``
+    (asked right after the tick runs: queues are live state).
     ``clock`` gives the run's start and end times (wall clock by default; a
     fixed clock keeps reruns identical). ``run_fields`` are further columns
     of the run row (``experiment_id``, ``iteration``, ``run_purpose``,
@@ -98,10 +101,16 @@ class RunRecorder:
         self.store_events = store_events
         self.store_rows = store_rows
         # Full detail, from what the simulator exposes: SimCash's interface
-        # has no per-tick agent state; a simulator with
-        # ``get_tick_agent_states(tick)`` gets them stored.
+        # has no per-tick agent state or queue contents; a simulator with
+        # these methods gets them stored.
         self._tick_states = getattr(orchestrator, "get_tick_agent_states", None)
-        self.store_tick_states = store_tick_states and self._tick_states is not None
+        self._tick_queues = getattr(orchestrator, "get_tick_queue_snapshots", None)
+        self.store_tick_states = (
+            store_tick_states
+            and store_rows
+            and (self._tick_states is not None or self._tick_queues is not None)
+        )
+        self._day_queues: list[Any] = []
         self._clock = clock
         self.snapshots = SnapshotRepository(db)
         self._seed = _seed(self.config)  # refused before anything is written
@@ -172,6 +181,8 @@ class RunRecorder:
         tick = int(result["tick"])
         if self._writer is not None:
             self._writer.extend(self.orchestrator.get_tick_events(tick))
+        if self.store_tick_states and self._tick_queues is not None:
+            self._day_queues.append(self._tick_queues(tick))
         self._ticks_run = tick + 1
         if self._ticks_run % self.ticks_per_day == 0:
             self._end_of_day(tick // self.ticks_per_day)
@@ -226,6 +237,15 @@ class RunRecorder:
                 for tick in range(first, first + self.ticks_per_day)
                 for row in self._tick_states(tick)
             ]
+        if self._day_queues:
+            tables["tick_queue_snapshots"] = [row for rows in self._day_queues for row in rows]
+            # What was still queued when the day ended: its last tick's queues.
+            tables["agent_queue_snapshots"] = [
+                {"agent_id": row["agent_id"], "day": day, "queue_type": row["queue_type"],
+                 "position": row["position"], "transaction_id": row["tx_id"]}
+                for row in self._day_queues[-1]
+            ]  # fmt: skip
+            self._day_queues = []
         # One transaction for the day's rows, committed on a thread of its
         # own while the next day runs (a commit costs milliseconds: at the
         # real simulator's fastest, 4% of a run when done in line). Days

@@ -98,6 +98,31 @@ class SyntheticOrchestrator:
         first, end = self._state_spans.get(tick, (0, 0))
         return self.state.out.tables["tick_agent_states"][first:end]
 
+    def get_tick_queue_snapshots(self, tick: int) -> list[Row]:
+        """The payments waiting after ``tick``, the tick just run: each bank's
+        Queue 1 (held by the bank) and Queue 2 (its payments at the RTGS), in
+        queue order. Queues are live state, so only the tick just run can be
+        asked for. Not part of SimCash's interface."""
+        if tick != self.next_tick - 1:
+            raise ValueError(
+                f"queues are known for the tick just run ({self.next_tick - 1}), not {tick}"
+            )
+        rows: list[Row] = []
+        at_rtgs: dict[str, list[Row]] = {name: [] for name in self.state.banks}
+        for tx in self.state.queue:
+            at_rtgs[tx["sender_id"]].append(tx)
+        for name in sorted(self.state.banks):
+            for queue_type, queue in (
+                ("queue1", self.state.pending[name]),
+                ("queue2", at_rtgs[name]),
+            ):
+                rows += [
+                    {"agent_id": name, "tick": tick, "queue_type": queue_type, "position": i,
+                     "tx_id": tx["tx_id"]}
+                    for i, tx in enumerate(queue)
+                ]  # fmt: skip
+        return rows
+
     def get_agent_ids(self) -> list[str]:
         return sorted(self.state.banks)
 
