@@ -213,16 +213,20 @@ def test_streaming_writer_rejects_a_bad_batch_and_keeps_going(run_db: DatabaseMa
 def test_streaming_writer_reports_a_failed_commit(
     run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = stream_module.append_encoded
     calls = {"n": 0}
 
-    def fail_second(*args: Any, **kwargs: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("constraint")
-        real(*args, **kwargs)
+    def fail_second(real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("constraint")
+            real(*args, **kwargs)
 
-    monkeypatch.setattr(stream_module, "append_encoded", fail_second)
+        return call
+
+    # A batch commits in one statement list (or, with registers, by steps).
+    monkeypatch.setattr(stream_module, "execute", fail_second(stream_module.execute))
+    monkeypatch.setattr(stream_module, "append_encoded", fail_second(stream_module.append_encoded))
     writer = run_db.event_writer("s1", batch_size=4)
     writer.extend(events(8))
     with pytest.raises(WriteError, match="4 events stored before it"):

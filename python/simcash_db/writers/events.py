@@ -35,7 +35,7 @@ log = logging.getLogger("simcash_db")
 
 Event = Mapping[str, Any]
 
-_EVENTS = SimulationEventRecord.table_name
+EVENTS_TABLE = _EVENTS = SimulationEventRecord.table_name
 
 #: Rows per encoded batch of the streaming writer: two DuckDB row groups
 #: (``CHUNK_ROWS`` each). An append of whole row groups is written straight

@@ -22,8 +22,6 @@ log = logging.getLogger("simcash_db")
 
 _view_ids = itertools.count()
 
-#: What DuckDB's Python API raises (as a RuntimeError) on Ctrl-C in a statement.
-
 
 class registered:
     """Registers ``batch`` as a view on ``cursor`` for the duration of a block."""
@@ -66,10 +64,18 @@ def append(
 
     ``started`` is called right before DuckDB starts (see ``IngestPipeline``).
     """
-    names = ", ".join(columns)
-    sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}"
     if started is not None:
         started()
+    execute(cursor, insert_sql(table, view, columns))
+
+
+def insert_sql(table: str, view: str, columns: list[str]) -> str:
+    names = ", ".join(columns)
+    return f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}"
+
+
+def execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """``cursor.execute(sql)``, with Ctrl-C in DuckDB raised as KeyboardInterrupt."""
     try:
         cursor.execute(sql)
     except (RuntimeError, duckdb.Error) as exc:

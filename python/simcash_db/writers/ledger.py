@@ -23,8 +23,22 @@ def record_batch(
     cursor: duckdb.DuckDBPyConnection, simulation_id: str, batch_id: str, first_seq: int, count: int
 ) -> None:
     """The batch's ledger row, in the batch's own transaction: both land or neither."""
-    cursor.execute(
-        "INSERT INTO event_batches VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
+    cursor.execute(record_batch_sql(simulation_id, batch_id, first_seq, count))
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def record_batch_sql(simulation_id: str, batch_id: str, first_seq: int, count: int) -> str:
+    """``record_batch`` as one SQL statement, to join others in one ``execute``.
+
+    >>> print(record_batch_sql("it's", "auto:0", 0, 5))
+    INSERT INTO event_batches VALUES ('it''s', 'auto:0', 0, 5)
+    """
+    return (
+        "INSERT INTO event_batches VALUES "
+        f"({_text(simulation_id)}, {_text(batch_id)}, {int(first_seq)}, {int(count)})"
     )
 
 

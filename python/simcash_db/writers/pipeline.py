@@ -27,11 +27,14 @@ class IngestPipeline:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
         self._pending: Future[object] | None = None
 
-    def submit(self, append: Callable[[Started], T]) -> Future[T]:
+    def submit(self, append: Callable[[Started], T], *, until_started: bool = True) -> Future[T]:
         """Start ``append(started)`` once the previous append is done.
 
         Returns when ``append`` has called ``started()`` (or finished), so the
         caller's next GIL-holding encode cannot delay the append's start.
+        ``until_started=False`` returns at once: for a caller whose next work
+        is not an encode (a simulator's tick), the handshake would cost it
+        more (a millisecond or two per batch) than a later start costs the append.
         """
         self.wait()
         entered = threading.Event()
@@ -39,7 +42,8 @@ class IngestPipeline:
         future.add_done_callback(lambda _: entered.set())
         # In flight from here on, even if the wait below is interrupted.
         self._pending = future  # type: ignore[assignment]
-        entered.wait()
+        if until_started:
+            entered.wait()
         return future
 
     def wait(self) -> object:
@@ -62,6 +66,10 @@ class IngestPipeline:
             raise
         self._pending = None
         return result
+
+    def idle(self) -> bool:
+        """Whether a new append would start at once (none in flight, or it is done)."""
+        return self._pending is None or self._pending.done()
 
     def in_flight(self) -> bool:
         """Whether an append was handed over and has not been waited for."""
