@@ -14,6 +14,7 @@ from fake_orchestrator import FakeOrchestrator, fixture_events, fixture_rows
 from simcash_db import (
     CheckpointError,
     DatabaseManager,
+    EncodeError,
     RunRecorder,
     SnapshotRepository,
     record_run,
@@ -80,6 +81,27 @@ def test_a_run_that_raises_halfway_is_failed_and_keeps_what_was_committed(
     assert db.table_counts()["daily_agent_metrics"] == 4
     stored = db.get_events("broken")
     assert stored == [e for e in fixture_events("lsm_t2") if e["tick"] < 60][: len(stored)]
+
+
+def test_a_run_whose_end_cannot_be_stored_is_failed_with_its_events_kept(
+    db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orchestrator = FakeOrchestrator()
+    real = orchestrator.get_transactions_for_day
+
+    def with_float_money(day: int) -> list[dict[str, Any]]:
+        rows = [dict(row) for row in real(day)]
+        if day == 1:
+            rows[0]["amount"] = 1.5  # money is never a float
+        return rows
+
+    monkeypatch.setattr(orchestrator, "get_transactions_for_day", with_float_money)
+    with pytest.raises(EncodeError, match="field 'amount'"):
+        record_run(db, orchestrator, orchestrator.config, simulation_id="bad-end")
+    run = db.get_simulation_run("bad-end")
+    assert run is not None and run.status == "failed"
+    assert len(db.get_events("bad-end")) == len(fixture_events("lsm_t2"))
+    assert db.table_counts()["transactions"] == 0  # all of them, or none
 
 
 def test_a_seed_beyond_bigint_is_refused_before_anything_is_written(db: DatabaseManager) -> None:

@@ -142,10 +142,16 @@ class RunRecorder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is None:
-            self.finish()
-        else:
+        if exc is not None:
             self.fail()
+            return
+        try:
+            self.finish()
+        except BaseException:
+            # Storing the end failed (a bad transaction row, a full disk):
+            # the run is not complete, and says so.
+            self.fail()
+            raise
 
     def start(self) -> None:
         """Write the run row (``running``), open the event writer, snapshot every policy."""
