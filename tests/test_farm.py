@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from simcash_db import DatabaseManager, ExperimentRecorder
+from simcash_db import DatabaseManager, ExperimentRecorder, NotFoundError
 from simcash_db.models import ALL_MODELS
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
@@ -77,3 +77,29 @@ def test_a_dask_cluster_of_two_workers_gives_the_same_database(
         workers = {w["id"] for w in client.run(lambda: {"id": __import__("os").getpid()}).values()}
     assert len(workers) == 2
     assert_same(single, tmp_path / "dask.duckdb")
+
+
+def test_shards_of_an_experiment_record_and_merge_back(tmp_path: Path) -> None:
+    import pickle
+
+    from simcash_db.farm import merge_shards, shard_folder, shards_for
+    from simcash_db.workload.orchestrator import SyntheticOrchestrator
+
+    with DatabaseManager(tmp_path / "main.duckdb") as db:
+        db.setup()
+        ExperimentRecorder(db).start_experiment("exp", "farm", "policy_search", {}, 1)
+        with shard_folder(db) as folder:
+            shards = [pickle.loads(pickle.dumps(s)) for s in shards_for(db, "exp", folder, 2)]
+            for sample, shard in enumerate(shards):
+                config = {"ticks_per_day": 5, "num_days": 1, "rng_seed": sample, "banks": 3}
+                with shard.recorder() as recorder:
+                    recorder.record_run(0, "evaluation" if sample else "initial", None,
+                                        SyntheticOrchestrator.new(config), config)  # fmt: skip
+            results = merge_shards(db, shards)
+            assert [len(r.merged_runs) for r in results] == [1, 1]
+            assert not any(Path(s.path).exists() for s in shards)
+        runs = {r.simulation_id for r in db.list_simulation_runs("exp")}
+        assert runs == {"exp-iter0-initial", "exp-iter0-evaluation"}
+        assert db.validate_schema()
+        with pytest.raises(NotFoundError, match="no experiment 'ghost'"):
+            shards_for(db, "ghost", tmp_path, 1)

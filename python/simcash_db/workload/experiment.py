@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simcash_db.experiments import ExperimentRecorder
-from simcash_db.farm import Shard, shard_folder
+from simcash_db.farm import TEMPLATE, Shard, shard_folder
 from simcash_db.models import ExperimentRecord
 from simcash_db.models.simulation_ids import generate_simulation_id
 from simcash_db.workload.farm import ShardTask, run_on_farm
@@ -142,7 +142,9 @@ def run_synthetic_experiment(
         with shard_folder(recorder.db) as folder:
             tasks = [
                 ShardTask(
-                    shard=Shard(str(folder / f"sample{sample}.duckdb"), experiment),
+                    shard=Shard(
+                        str(folder / f"sample{sample}.duckdb"), experiment, str(folder / TEMPLATE)
+                    ),
                     policy=recorder.policy,
                     iteration=iteration,
                     purpose="bootstrap",
