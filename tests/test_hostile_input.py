@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from factories import make_experiment, make_linked_run, make_run
 from simcash_db import DatabaseManager, EncodeError, ExperimentRecorder, ExperimentRepository
 from simcash_db.cli import cli
+from simcash_db.models import SimulationRunRecord
 
 HOSTILE = [
     "'; DROP TABLE experiments; --",
@@ -117,3 +119,25 @@ def test_a_nul_in_the_name_of_a_bad_field_is_reported_not_fatal(db: DatabaseMana
         db.write_events("s1", events, batch_size=100)
     assert (err.value.row, err.value.field) == (250, "bad\x00key")
     assert db.table_counts()["simulation_events"] == 0
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_run_and_batch_ids_through_the_streaming_writer(
+    db: DatabaseManager, text: str
+) -> None:
+    db.save_simulation_run(
+        SimulationRunRecord(simulation_id=text, config_name="c", config_hash="h",
+                            start_time=datetime(2026, 1, 1), ticks_per_day=10, num_days=1,
+                            rng_seed=1, status="running")
+    )  # fmt: skip
+    events = [{"event_type": "X", "tick": t, "agent_id": text} for t in range(6)]
+    with db.event_writer(text, batch_size=2) as writer:
+        writer.extend(events[:4])  # unnamed batches, committed in one statement list
+        writer.write_batch(text, events[4:])  # a named one
+    assert db.get_events(text) == events
+    ledger = db.conn.execute(
+        "SELECT batch_id, first_seq, num_events FROM event_batches WHERE simulation_id = ? "
+        "ORDER BY first_seq",
+        [text],
+    ).fetchall()
+    assert ledger == [("auto:0", 0, 2), ("auto:2", 2, 2), (text, 4, 2)]

@@ -24,7 +24,7 @@ from simcash_db.schema import SCHEMA_VERSION, table_columns
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
 # An id a partition folder must escape, read back equal by both engines.
-ODD_ID = "exp b/2 = 'é'"
+ODD_ID = "exp b/2 = 'é'\x00"
 EXPERIMENTS = {"exp-a": 1, ODD_ID: 2}
 TABLES = [m.table_name for m in ALL_MODELS]
 

@@ -120,17 +120,16 @@ def _write_partitions(db: DatabaseManager, staging: Path, experiment_id: str) ->
             for model in ALL_MODELS:
                 query, _ = export_query(model)
                 # The partition column lives in the folder name, not the file.
-                rows = (
-                    f"SELECT * EXCLUDE (experiment_id) FROM ({query}) "
-                    f"WHERE experiment_id = {sql_literal(experiment_id)}"
-                )
+                rows = f"SELECT * EXCLUDE (experiment_id) FROM ({query}) WHERE experiment_id = ?"
                 counts[model.table_name] = int(
-                    cursor.execute(f"SELECT count(*) FROM ({rows})").fetchall()[0][0]
+                    cursor.execute(f"SELECT count(*) FROM ({rows})", [experiment_id]).fetchall()[0][
+                        0
+                    ]
                 )
                 folder = staging / model.table_name
                 folder.mkdir()
                 target = sql_literal(folder / "data_0.parquet")
-                cursor.execute(f"COPY ({rows}) TO {target} (FORMAT parquet)")
+                cursor.execute(f"COPY ({rows}) TO {target} (FORMAT parquet)", [experiment_id])
         finally:
             cursor.execute("ROLLBACK")
     return counts

@@ -23,22 +23,18 @@ def record_batch(
     cursor: duckdb.DuckDBPyConnection, simulation_id: str, batch_id: str, first_seq: int, count: int
 ) -> None:
     """The batch's ledger row, in the batch's own transaction: both land or neither."""
-    cursor.execute(record_batch_sql(simulation_id, batch_id, first_seq, count))
+    cursor.execute(
+        "INSERT INTO event_batches VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
+    )
 
 
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def record_batch_sql(simulation_id: str, batch_id: str, first_seq: int, count: int) -> str:
-    """``record_batch`` as one SQL statement, to join others in one ``execute``.
-
-    >>> print(record_batch_sql("it's", "auto:0", 0, 5))
-    INSERT INTO event_batches VALUES ('it''s', 'auto:0', 0, 5)
-    """
+def record_auto_batch_sql(view: str) -> str:
+    """``record_batch`` of an unnamed batch as one SQL statement over the
+    registered batch ``view``, to join others in one ``execute``: every value
+    comes from the batch's own rows, none is written into the SQL text."""
     return (
-        "INSERT INTO event_batches VALUES "
-        f"({_text(simulation_id)}, {_text(batch_id)}, {int(first_seq)}, {int(count)})"
+        "INSERT INTO event_batches SELECT any_value(simulation_id), "
+        f"'{AUTO_BATCH_PREFIX}' || min(event_seq), min(event_seq), count(*) FROM {view}"
     )
 
 

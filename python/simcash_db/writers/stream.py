@@ -25,8 +25,8 @@ from simcash_db.writers.ingest import execute, insert_sql, registered
 from simcash_db.writers.ledger import (
     auto_batch_id,
     check_batch_id,
+    record_auto_batch_sql,
     record_batch,
-    record_batch_sql,
     stored_batch_ids,
 )
 from simcash_db.writers.pipeline import IngestPipeline, Started
@@ -173,17 +173,17 @@ class EventWriter:
         started: Started,
     ) -> int:
         batch_id, first_seq = ledger
-        if not registers.num_rows:
+        if not registers.num_rows and batch_id == auto_batch_id(first_seq):
             # One trip into DuckDB for the whole transaction: each return
             # takes the GIL back, and while the caller runs Python (a
             # simulator's tick) each such hand-over waits out a switch
             # interval (5 ms; six trips made a batch about 25% slower).
-            ledger_row = record_batch_sql(self.simulation_id, batch_id, first_seq, encoded.num_rows)
             with registered(self._cursor, encoded) as view:
                 insert = insert_sql(EVENTS_TABLE, view, encoded.column_names)
+                script = f"BEGIN TRANSACTION; {insert}; {record_auto_batch_sql(view)}; COMMIT"
                 started()
                 try:
-                    execute(self._cursor, f"BEGIN TRANSACTION; {insert}; {ledger_row}; COMMIT")
+                    execute(self._cursor, script)
                 except BaseException:
                     rollback(self._cursor)
                     raise
