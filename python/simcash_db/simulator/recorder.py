@@ -71,9 +71,9 @@ class RunRecorder:
     ``checkpoint_each_day`` saves the simulator's state after each day.
     ``store_events`` and ``store_rows`` (transactions, day rows) at False
     keep only the run row and its totals (a persistence policy's summary).
-    ``store_tick_states`` (full detail, with ``store_rows``) also stores each agent's state per
-    tick and its queues per tick and at each day's end, from what the
-    simulator exposes beyond SimCash's interface:
+    ``store_tick_states`` (full detail, with ``store_rows``) also stores
+    each agent's state per tick and its queues per tick and at each day's
+    end, from what the simulator exposes beyond SimCash's interface:
     ``get_tick_agent_states(tick)`` and ``get_tick_queue_snapshots(tick)``
     (asked right after the tick runs: queues are live state).
     ``clock`` gives the run's start and end times (wall clock by default; a

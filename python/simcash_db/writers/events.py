@@ -35,7 +35,7 @@ log = logging.getLogger("simcash_db")
 
 Event = Mapping[str, Any]
 
-EVENTS_TABLE = _EVENTS = SimulationEventRecord.table_name
+EVENTS_TABLE = SimulationEventRecord.table_name
 
 #: Rows per encoded batch of the streaming writer: two DuckDB row groups
 #: (``CHUNK_ROWS`` each). An append of whole row groups is written straight
@@ -68,7 +68,7 @@ def append_encoded(
     """Append one encoded batch and its registers (see ``upsert_registers``)
     inside the caller's transaction; returns its rows."""
     with registered(cursor, events) as view:
-        append(cursor, _EVENTS, view, events.column_names, started)
+        append(cursor, EVENTS_TABLE, view, events.column_names, started)
     upsert_registers(cursor, registers)
     return events.num_rows
 
@@ -113,7 +113,7 @@ def write_events(
     try:
         try:
             with registered(cursor, stream) as view:
-                append(cursor, _EVENTS, view, stream.column_names)
+                append(cursor, EVENTS_TABLE, view, stream.column_names)
         except duckdb.Error:
             # DuckDB reports the encoder's failure as its own: raise the original.
             failure = stream.take_failure()
