@@ -179,13 +179,15 @@ class SnapshotRepository:
     ) -> int:
         """``save_policy_snapshot`` for several agents in one transaction;
         returns how many snapshots were stored (unchanged policies are not)."""
-        latest = dict(
-            self.db.conn.execute(
-                "SELECT agent_id, arg_max(policy_hash, snapshot_tick) FROM policy_snapshots "
-                "WHERE simulation_id = ? GROUP BY agent_id",
-                [simulation_id],
-            ).fetchall()
-        )
+        # A cursor of its own: a recorder calls this from its row-writing thread.
+        with self.db.conn.cursor() as cursor:
+            latest = dict(
+                cursor.execute(
+                    "SELECT agent_id, arg_max(policy_hash, snapshot_tick) FROM policy_snapshots "
+                    "WHERE simulation_id = ? GROUP BY agent_id",
+                    [simulation_id],
+                ).fetchall()
+            )
         changed = {
             agent: (policy, digest)
             for agent, policy in policies.items()

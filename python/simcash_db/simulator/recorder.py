@@ -181,8 +181,14 @@ class RunRecorder:
             for entry in self.orchestrator.get_agent_policies()
         }
         tick = self.orchestrator.current_tick()
-        self.snapshots.save_policy_snapshots(
-            self.simulation_id, tick // self.ticks_per_day, tick, policies, PolicyCreator.INIT
+        # Stored on the row-writing thread while the first ticks run.
+        self._row_writes = self._row_writer.submit(
+            self.snapshots.save_policy_snapshots,
+            self.simulation_id,
+            tick // self.ticks_per_day,
+            tick,
+            policies,
+            PolicyCreator.INIT,
         )
 
     def tick(self) -> Mapping[str, Any]:
@@ -203,6 +209,7 @@ class RunRecorder:
 
     def policy_updated(self, agent_id: str, policy: Any) -> None:
         """Note a policy the caller gave ``agent_id`` (in force from the next tick)."""
+        self._wait_for_rows()  # the snapshots before it are stored: this one compares with them
         tick = self.orchestrator.current_tick()
         self.snapshots.save_policy_snapshot(
             self.simulation_id,
