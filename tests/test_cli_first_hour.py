@@ -298,3 +298,22 @@ def test_costs_summary_and_compare(
         "demo-iter1-final",
     )
     assert code == 0 and "B - A" in out and "events by type" in out
+
+
+@pytest.mark.parametrize("args", [["--db", "x.duckdb", "experiments"], ["--help"]])
+def test_ctrl_c_before_the_command_starts_is_one_line_too(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+) -> None:
+    """A Ctrl-C noted during start-up (the console script defers it) is acted
+    on when the command starts, not by click, which would add a blank line."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["simcash-db", *args])
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(SystemExit) as stopped:
+        main(deferred_interrupts=([signal.SIGINT], handler))
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
+    assert signal.getsignal(signal.SIGINT) is handler

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 import duckdb
@@ -68,9 +69,26 @@ class OutputClosed(Exception):
     (which would exit 1) to ``main``, which ends quietly with 0."""
 
 
+#: Ctrl-C noted (not raised) since start-up, and the handler to put back
+#: when the command starts (see ``simcash_db.__main__``).
+_deferred: tuple[list[int], Any] | None = None
+
+
+def _resume_interrupts() -> None:
+    """Put Ctrl-C's handler back, and act on a Ctrl-C noted meanwhile."""
+    global _deferred
+    if _deferred is None:
+        return
+    (pressed, previous), _deferred = _deferred, None
+    signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
+            _resume_interrupts()
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
             raise CommandInterrupted from exc
@@ -168,14 +186,22 @@ def _one_line(exc: object) -> str:
     return " ".join(str(exc).split())
 
 
-def main() -> None:
+def main(deferred_interrupts: tuple[list[int], Any] | None = None) -> None:
     """Entry point of the ``simcash-db`` script: every error is one line and a
-    non-zero exit, Ctrl-C is one line and exit 130; never a traceback."""
+    non-zero exit, Ctrl-C is one line and exit 130; never a traceback.
+
+    ``deferred_interrupts`` (Ctrl-C presses noted, and the SIGINT handler to
+    restore) keeps Ctrl-C deferred until the command starts."""
+    global _deferred
+    _deferred = deferred_interrupts
     # The library's log warnings are for programs; the command says what
     # happened in its one line.
     logging.getLogger("simcash_db").addHandler(logging.NullHandler())
     try:
-        code = cli.main(prog_name="simcash-db", standalone_mode=False)
+        try:
+            code = cli.main(prog_name="simcash-db", standalone_mode=False)
+        finally:
+            _resume_interrupts()  # a usage error or --help ends before any command
     except (KeyboardInterrupt, CommandInterrupted, click.exceptions.Abort):
         _fail("Interrupted.", INTERRUPTED)
     except (BrokenPipeError, OutputClosed):
