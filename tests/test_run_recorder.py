@@ -4,6 +4,7 @@ replayed by a fake that keeps its quirks (tests/fake_orchestrator.py)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +288,24 @@ def test_an_experiments_full_runs_store_the_per_tick_tables_and_summaries_do_not
     )
     # Evaluations are FULL by default (3 banks x 10 ticks each); bootstrap samples SUMMARY.
     assert per_purpose["evaluation"] == 30 and per_purpose["bootstrap"] == 0
+
+
+def test_recording_the_same_run_twice_stores_the_same_rows_ledger_included(
+    tmp_path: Path,
+) -> None:
+    """INV-2: batch boundaries come from the events, not from timing."""
+    config = {"ticks_per_day": 100, "num_days": 2, "rng_seed": 5, "banks": 25}
+    stored = []
+    for name in ("a", "b"):
+        with DatabaseManager(tmp_path / f"{name}.duckdb") as db:
+            db.setup()
+            record_run(db, SyntheticOrchestrator.new(config), config, simulation_id="run",
+                       clock=lambda: datetime(2026, 1, 1))  # fmt: skip
+            stored.append(
+                {
+                    table: db.conn.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+                    for table in ("event_batches", "simulation_events", "transactions")
+                }
+            )
+    assert len(stored[0]["event_batches"]) > 2  # several batches
+    assert stored[0] == stored[1]

@@ -456,15 +456,3 @@ def test_the_simulators_own_run_id_in_transaction_rows_is_replaced(run_db: Datab
     # write_rows takes the id from the rows, and still refuses a disagreement.
     with pytest.raises(EncodeError, match="the same value as the call's own argument"):
         run_db.write_rows("daily_agent_metrics", [{"simulation_id": "other"}], simulation_id="s1")
-
-
-def test_flush_if_idle_hands_over_only_enough_events(run_db: DatabaseManager) -> None:
-    with run_db.event_writer("s1") as writer:
-        writer.extend(events(3))
-        assert writer.flush_if_idle(4) is False  # too few: they stay buffered
-        writer.extend(events(2, start=3))
-        assert writer.flush_if_idle(4) is True  # nothing in flight: handed over
-        writer.sync()
-        assert writer.committed == 5
-        writer.extend(events(1, start=5))
-    assert writer.committed == 6 and count(run_db) == 6

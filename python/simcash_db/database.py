@@ -199,12 +199,18 @@ class DatabaseManager:
             return write_events(cursor, simulation_id, events, batch_size, batch_id)
 
     def event_writer(
-        self, simulation_id: str, *, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        simulation_id: str,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        encode_overlap: bool = True,
     ) -> EventWriter:
-        """A streaming writer for a long run; use it as a context manager."""
+        """A streaming writer for a long run; use it as a context manager.
+        ``encode_overlap=False`` for a caller that hands events over between
+        work of its own, not back to back (see ``EventWriter``)."""
         cursor = self.conn.cursor()
         try:
-            return EventWriter(cursor, simulation_id, batch_size)
+            return EventWriter(cursor, simulation_id, batch_size, encode_overlap=encode_overlap)
         except BaseException:
             cursor.close()
             raise

@@ -32,11 +32,12 @@ from simcash_db.writers import EventWriter
 
 log = logging.getLogger("simcash_db")
 
-#: Events a tick's hand-over to the writer's thread waits for. Handing over
-#: whenever that thread is free keeps it busy without the simulator ever
-#: waiting for it, and leaves one short batch to commit when the run ends
-#: (day-sized batches left about 80 ms: 2.5% of a 4-day run; benches/overhead.py).
-EAGER_EVENTS = 4096
+#: Events per committed batch of a recorded run. Batches of a fixed size
+#: (not a day each, not whenever the writer's thread is free) keep the ledger
+#: the same for the same run (INV-2), commit while the simulator runs, and
+#: leave one short batch when the run ends (day-sized batches left about
+#: 80 ms: 2.5% of a 4-day run; benches/overhead.py).
+RUN_BATCH_EVENTS = 16_384
 
 
 def _seed(config: Mapping[str, Any]) -> int:
@@ -174,7 +175,13 @@ class RunRecorder:
         )
         self.db.save_simulation_run(self.run)
         self._started = time.perf_counter()
-        self._writer = self.db.event_writer(self.simulation_id) if self.store_events else None
+        self._writer = (
+            self.db.event_writer(
+                self.simulation_id, batch_size=RUN_BATCH_EVENTS, encode_overlap=False
+            )
+            if self.store_events
+            else None
+        )
         self._open = True
         policies = {
             str(entry["agent_id"]): entry.get("policy_config")
@@ -199,7 +206,6 @@ class RunRecorder:
         tick = int(result["tick"])
         if self._writer is not None:
             self._writer.extend(self.orchestrator.get_tick_events(tick))
-            self._writer.flush_if_idle(EAGER_EVENTS)
         if self.store_tick_states and self._tick_queues is not None:
             self._day_queues.append(self._tick_queues(tick))
         self._ticks_run = tick + 1

@@ -47,8 +47,11 @@ def record_in_shard(task: ShardTask) -> dict[str, int]:
 def run_on_farm(
     executor: Executor, db: DatabaseManager, tasks: list[ShardTask]
 ) -> list[dict[str, int]]:
-    """Run ``tasks`` on ``executor``, then merge their shards into ``db`` in
-    the tasks' order; returns each task's costs per bank."""
-    costs = list(executor.map(record_in_shard, tasks))
-    merge_shards(db, [task.shard for task in tasks])
+    """Run ``tasks`` on ``executor`` and merge their shards into ``db`` in
+    the tasks' order, each as soon as it and those before it are done (the
+    merges overlap the tasks still running); returns each task's costs per bank."""
+    costs = []
+    for task, cost in zip(tasks, executor.map(record_in_shard, tasks), strict=True):
+        merge_shards(db, [task.shard])
+        costs.append(cost)
     return costs

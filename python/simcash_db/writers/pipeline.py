@@ -67,10 +67,6 @@ class IngestPipeline:
         self._pending = None
         return result
 
-    def idle(self) -> bool:
-        """Whether a new append would start at once (none in flight, or it is done)."""
-        return self._pending is None or self._pending.done()
-
     def in_flight(self) -> bool:
         """Whether an append was handed over and has not been waited for."""
         return self._pending is not None

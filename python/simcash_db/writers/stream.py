@@ -40,7 +40,9 @@ class EventWriter:
     Memory stays bounded by ``batch_size``, not by the run's length. Each
     flushed batch is its own transaction. If the block raises, events not
     yet flushed are dropped and the committed batches stay; ``committed``
-    says how many events are stored.
+    says how many events are stored. ``encode_overlap`` (the default) suits
+    a caller that hands events over back to back; a simulator that runs
+    between hand-overs passes False (see ``RunRecorder``).
 
     >>> from simcash_db import DatabaseManager
     >>> from simcash_db.models import SimulationRunRecord
@@ -62,11 +64,17 @@ class EventWriter:
         cursor: duckdb.DuckDBPyConnection,
         simulation_id: str,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        *,
+        encode_overlap: bool = True,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.simulation_id = simulation_id
         self.batch_size = batch_size
+        # Each hand-over waits until DuckDB has started the append, so that
+        # the caller's next encode overlaps it; a caller whose next work is
+        # its own (a simulator's tick) would only pay that wait (1-2 ms).
+        self._until_started = encode_overlap
         self._cursor = cursor
         self._ticks_per_day, self._next_seq = run_layout(cursor, simulation_id)
         self._first_seq = self._next_seq
@@ -105,17 +113,6 @@ class EventWriter:
             batch, self._buffer = self._buffer, []
             self._submit(batch)
 
-    def flush_if_idle(self, min_events: int = 1) -> bool:
-        """Flush if at least ``min_events`` are buffered and the ingest thread
-        is free; returns whether it did. Called after each tick, it keeps the
-        ingest thread busy without ever making the caller wait for it, and
-        leaves little to commit when the run ends."""
-        if len(self._buffer) < min_events or not self._pipeline.idle():
-            return False
-        batch, self._buffer = self._buffer, []
-        self._submit(batch, until_started=False)
-        return True
-
     def write_batch(self, batch_id: str, events: Iterable[Event]) -> int:
         """Commit ``events`` as one batch named ``batch_id``; returns how many.
 
@@ -143,9 +140,7 @@ class EventWriter:
         """Ids of the run's batches stored, or handed over to be (this writer's included)."""
         return frozenset(self._stored)
 
-    def _submit(
-        self, batch: list[Event], batch_id: str | None = None, *, until_started: bool = True
-    ) -> None:
+    def _submit(self, batch: list[Event], batch_id: str | None = None) -> None:
         self._check_usable()
         # Encoding overlaps with the commit of the previous batch.
         # Rows in errors count from the writer's first event.
@@ -163,7 +158,7 @@ class EventWriter:
         self._next_seq += encoded.num_rows
         self._stored.add(batch_id)
         commit = partial(self._commit, encoded, registers, ledger)
-        self._pipeline.submit(commit, until_started=until_started)
+        self._pipeline.submit(commit, until_started=self._until_started)
 
     def _commit(
         self,
