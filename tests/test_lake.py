@@ -227,3 +227,23 @@ def test_the_cli_says_what_it_added_and_refuses_mixed_options(tmp_path: Path) ->
     )
     assert bad.exit_code != 0
     assert "--experiment needs --append" in bad.output
+
+
+def test_without_an_atomic_exchange_a_partition_is_still_replaced_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where renameat2 is missing (an NFS, say), the old partition is renamed
+    away just before the new one moves in."""
+    import simcash_db.lake as lake_module
+
+    monkeypatch.setattr(lake_module, "_exchange", lambda a, b: False)
+    small, large, folder = tmp_path / "s.duckdb", tmp_path / "l.duckdb", tmp_path / "lake"
+    record(small, "exp", 1, ExperimentShape(1, 0, 3, 8, 1))
+    record(large, "exp", 1, ExperimentShape(2, 2, 3, 8, 1))
+    for path in (large, small):
+        with DatabaseManager(path, read_only=True) as db:
+            export_to_lake(db, folder, "exp")
+    for table in TABLES:
+        got = totals(duckdb.connect(), lake_source(folder, table), table)
+        assert got == database_totals([small], table), table
+    assert not any((folder / "_staging").iterdir())
