@@ -4,9 +4,10 @@ its rows copied with ``INSERT ... SELECT``, no row through Python.
 
 Runs are merged whole, in transactions of whole runs (as many as hold
 ``BATCH_EVENTS`` events, at least one run), so an interrupted merge leaves
-whole runs only and finishes when run again. One transaction per run would
-scan the shard's tables once per run and commit row groups a run long:
-about three times slower than DuckDB's own copy (benches/farm.py). A run
+whole runs only and finishes when run again. One transaction per run was
+about three times slower than DuckDB's own copy (benches/farm.py): a
+filtered INSERT per run and table, and a commit per run, each about as
+costly as copying the whole shard at once. A run
 already merged is skipped (merging a shard twice changes nothing); a run
 present in both with different content is an error naming it, raised before
 any run of the shard is merged.
