@@ -108,6 +108,16 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
             raise
 
 
+def sql_string(text: str | Path) -> str:
+    """``text`` as an SQL string literal, for the few places DuckDB takes no
+    bound parameter (a file path in ATTACH or COPY, a DEFAULT in DDL).
+
+    >>> sql_string("it's")
+    "'it''s'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def fetch_one(
     conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
 ) -> tuple[Any, ...] | None:

@@ -23,9 +23,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from simcash_db.connection import sql_string
 from simcash_db.database import DatabaseManager
 from simcash_db.models import ALL_MODELS
-from simcash_db.parquet_export import ExportError, export_query, sql_literal
+from simcash_db.parquet_export import ExportError, export_query
 from simcash_db.schema import SCHEMA_VERSION
 
 #: The folder of per-experiment manifests that marks a folder as a lake.
@@ -128,7 +129,7 @@ def _write_partitions(db: DatabaseManager, staging: Path, experiment_id: str) ->
                 )
                 folder = staging / model.table_name
                 folder.mkdir()
-                target = sql_literal(folder / "data_0.parquet")
+                target = sql_string(folder / "data_0.parquet")
                 cursor.execute(f"COPY ({rows}) TO {target} (FORMAT parquet)", [experiment_id])
         finally:
             cursor.execute("ROLLBACK")

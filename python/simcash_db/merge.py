@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from simcash_db.connection import fetch_one, transaction
+from simcash_db.connection import fetch_one, sql_string, transaction
 from simcash_db.errors import SchemaVersionError, WriteError
 from simcash_db.models import (
     ALL_MODELS,
@@ -104,8 +104,7 @@ def merge_shard(
     if not path.is_file():
         raise WriteError(f"no shard at {str(path)!r}")
     shard = f"simcash_shard_{next(_aliases)}"
-    literal = "'" + str(path).replace("'", "''") + "'"
-    conn.execute(f"ATTACH {literal} AS {shard} (READ_ONLY)")
+    conn.execute(f"ATTACH {sql_string(path)} AS {shard} (READ_ONLY)")
     try:
         version = fetch_one(
             conn, f"SELECT value FROM {shard}.{META_TABLE} WHERE key = 'schema_version'"

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from simcash_db.connection import sql_string
 from simcash_db.database import DatabaseManager
 from simcash_db.errors import SimcashDbError
 from simcash_db.models import ALL_MODELS, TableModel
@@ -50,11 +51,6 @@ def export_query(model: type[TableModel]) -> tuple[str, str]:
         )  # fmt: skip
         return f"SELECT t.* REPLACE ({replaced}) FROM {table} t", "experiment_id"
     return f"SELECT {columns} FROM {table} t", "experiment_id"
-
-
-def sql_literal(path: Path | str) -> str:
-    """``path`` as an SQL string literal."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _check_target(directory: Path, overwrite: bool) -> None:
@@ -102,7 +98,7 @@ def export_parquet(
                     folder = staging / model.table_name
                     if rows:
                         cursor.execute(
-                            f"COPY ({query}) TO {sql_literal(folder)} "
+                            f"COPY ({query}) TO {sql_string(folder)} "
                             f"(FORMAT parquet, PARTITION_BY ({partitions}))"
                         )
                     else:
@@ -110,7 +106,7 @@ def export_parquet(
                         # so readers of every table's path find one.
                         folder.mkdir()
                         cursor.execute(
-                            f"COPY ({query}) TO {sql_literal(folder / 'empty.parquet')} "
+                            f"COPY ({query}) TO {sql_string(folder / 'empty.parquet')} "
                             "(FORMAT parquet)"
                         )
             finally:

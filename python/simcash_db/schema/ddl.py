@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simcash_db.connection import sql_string
 from simcash_db.models import ALL_MODELS, TableModel
 from simcash_db.schema.columns import Column, table_columns
 from simcash_db.schema.version import META_TABLE
@@ -18,7 +19,7 @@ def _literal(value: Any) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return sql_string(str(value))
 
 
 def _column_sql(model: type[TableModel], column: Column) -> str:
