@@ -4,6 +4,7 @@ replayed by a fake that keeps its quirks (tests/fake_orchestrator.py)."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from simcash_db import (
 )
 from simcash_db.cli import cli
 from simcash_db.simulator import Orchestrator
+from simcash_db.simulator.recorder import RUN_BATCH_EVENTS
+from simcash_db.simulator.switching import RECORDING_SWITCH_INTERVAL
 from simcash_db.workload.orchestrator import SyntheticOrchestrator
 from simcash_db.workload.simulation import simulate_run
 from strategies import typed
@@ -192,6 +195,38 @@ def test_the_synthetic_rtgs_records_through_the_same_path(db: DatabaseManager) -
     assert run.total_settlements == expected.total_settlements
 
 
+def test_the_batches_shrink_towards_the_end_of_the_run(db: DatabaseManager) -> None:
+    """What is left to commit once the last tick has run is small: the run
+    ends without waiting for a full batch (benches/overhead.py)."""
+    config = {"ticks_per_day": 100, "num_days": 2, "rng_seed": 5, "banks": 25}
+    record_run(db, SyntheticOrchestrator.new(config), config, simulation_id="run")
+    sizes = [n for (n,) in db.conn.execute(
+        "SELECT num_events FROM event_batches ORDER BY first_seq").fetchall()]  # fmt: skip
+    last_tick = db.conn.execute(
+        "SELECT count(*) FROM simulation_events WHERE tick = 199"
+    ).fetchall()[0][0]
+    full = [size for size in sizes if size == RUN_BATCH_EVENTS]
+    tail = sizes[len(full) :]
+    assert sizes[: len(full)] == full and len(full) >= 2
+    assert len(tail) >= 2 and tail == sorted(tail, reverse=True)
+    assert tail[-1] <= 3 * last_tick < RUN_BATCH_EVENTS // 4
+
+
+def test_a_caller_who_ticks_past_the_configured_days_loses_no_day_rows(
+    db: DatabaseManager,
+) -> None:
+    config = {"ticks_per_day": 10, "num_days": 2, "rng_seed": 3, "banks": 4}
+    one_day = {**config, "num_days": 1}
+    with RunRecorder(db, SyntheticOrchestrator.new(config), one_day, simulation_id="long") as rec:
+        for _ in range(20):
+            rec.tick()
+    days = db.conn.execute(
+        "SELECT day, count(*) FROM daily_agent_metrics GROUP BY day ORDER BY day"
+    ).fetchall()
+    assert days == [(0, 4), (1, 4)]
+    assert db.conn.execute("SELECT max(tick) FROM simulation_events").fetchall() == [(19,)]
+
+
 def test_a_run_restored_from_a_checkpoint_goes_on_identically(db: DatabaseManager) -> None:
     snapshots = SnapshotRepository(db)
     whole = SyntheticOrchestrator.new(SYNTHETIC)
@@ -309,3 +344,33 @@ def test_recording_the_same_run_twice_stores_the_same_rows_ledger_included(
             )
     assert len(stored[0]["event_batches"]) > 2  # several batches
     assert stored[0] == stored[1]
+
+
+def test_the_switch_interval_is_lowered_while_recording_and_put_back(db: DatabaseManager) -> None:
+    """Behind a simulator computing in Python, DuckDB's client would wait
+    5 ms for each GIL hand-over (simcash_db.simulator.switching)."""
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+    with RunRecorder(db, FakeOrchestrator(), FakeOrchestrator().config, simulation_id="a") as rec:
+        rec.tick()
+        seen.append(sys.getswitchinterval())
+    assert seen == [RECORDING_SWITCH_INTERVAL] and sys.getswitchinterval() == before
+    # A failing run puts it back too.
+    with (
+        pytest.raises(RuntimeError, match="failed at tick 60"),
+        RunRecorder(db, FakeOrchestrator(fail_at_tick=60), FakeOrchestrator().config,
+                    simulation_id="b") as rec,
+    ):  # fmt: skip
+        for _ in range(rec.total_ticks):
+            rec.tick()
+    assert sys.getswitchinterval() == before
+    # Left alone when asked, and a caller's own change during the run stays.
+    with RunRecorder(db, FakeOrchestrator(), FakeOrchestrator().config, simulation_id="c",
+                     quick_switching=False):  # fmt: skip
+        assert sys.getswitchinterval() == before
+    try:
+        with RunRecorder(db, FakeOrchestrator(), FakeOrchestrator().config, simulation_id="d"):
+            sys.setswitchinterval(0.002)
+        assert sys.getswitchinterval() == 0.002
+    finally:
+        sys.setswitchinterval(before)

@@ -27,6 +27,7 @@ from simcash_db.models import I64_MAX, SimulationRunRecord, SimulationStatus
 from simcash_db.models.enums import CheckpointType, PolicyCreator
 from simcash_db.models.timestamps import utc_now
 from simcash_db.simulator.protocol import Orchestrator
+from simcash_db.simulator.switching import lower_switch_interval, restore_switch_interval
 from simcash_db.snapshots import SnapshotRepository, canonical_hash
 from simcash_db.writers import EventWriter
 
@@ -38,6 +39,13 @@ log = logging.getLogger("simcash_db")
 #: leave one short batch when the run ends (day-sized batches left about
 #: 80 ms: 2.5% of a 4-day run; benches/overhead.py).
 RUN_BATCH_EVENTS = 16_384
+
+#: Near the run's end the batches shrink, so that what is left to commit
+#: when the last tick has run is small: a tick flushes the buffer once it
+#: holds this many times the events still to come (estimated from the run's
+#: mean per tick so far, so batches stay the same for the same run). A full
+#: batch handed over at the last tick left 40-60 ms to wait (benches/overhead.py).
+TAPER = 4
 
 
 def _seed(config: Mapping[str, Any]) -> int:
@@ -77,6 +85,11 @@ class RunRecorder:
     end, from what the simulator exposes beyond SimCash's interface:
     ``get_tick_agent_states(tick)`` and ``get_tick_queue_snapshots(tick)``
     (asked right after the tick runs: queues are live state).
+    ``quick_switching`` lowers the interpreter's GIL switch interval to
+    1 ms while the run is recorded (put back after): DuckDB's client takes
+    the GIL between the tasks of each statement, and behind a simulator
+    computing in Python each hand-over would wait 5 ms (see
+    ``simcash_db.simulator.switching``).
     ``clock`` gives the run's start and end times (wall clock by default; a
     fixed clock keeps reruns identical). ``run_fields`` are further columns
     of the run row (``experiment_id``, ``iteration``, ``run_purpose``,
@@ -94,6 +107,7 @@ class RunRecorder:
         store_events: bool = True,
         store_rows: bool = True,
         store_tick_states: bool = False,
+        quick_switching: bool = True,
         clock: Callable[[], datetime] | None = None,
         **run_fields: Any,
     ) -> None:
@@ -118,7 +132,12 @@ class RunRecorder:
             and (self._tick_states is not None or self._tick_queues is not None)
         )
         self._day_queues: list[Any] = []
+        # The last day's rows wait for the end, to commit with the transactions.
+        self._last_day_rows: dict[str, list[Any]] | None = None
+        self._events_seen = 0
         self._clock = clock
+        self._quick_switching = quick_switching
+        self._switching = False
         self.snapshots = SnapshotRepository(db)
         self._seed = _seed(self.config)  # refused before anything is written
         self._run_fields = run_fields
@@ -197,15 +216,26 @@ class RunRecorder:
             policies,
             PolicyCreator.INIT,
         )
+        if self._quick_switching:
+            lower_switch_interval()
+            self._switching = True
 
     def tick(self) -> Mapping[str, Any]:
         """Advance the simulator one tick and record it; returns what ``tick()`` returned."""
         if not self._open:
             raise RuntimeError("the recorder is not started: use it in a with block")
+        if self._last_day_rows is not None:  # the caller goes on past the configured days
+            self._submit_rows(self._last_day_rows)
+            self._last_day_rows = None
         result = self.orchestrator.tick()
         tick = int(result["tick"])
         if self._writer is not None:
-            self._writer.extend(self.orchestrator.get_tick_events(tick))
+            events = self.orchestrator.get_tick_events(tick)
+            self._writer.extend(events)
+            self._events_seen += len(events)
+            left = self.total_ticks - tick - 1
+            if left > 0 and self._writer.buffered > TAPER * left * self._events_seen / (tick + 1):
+                self._writer.flush()
         if self.store_tick_states and self._tick_queues is not None:
             self._day_queues.append(self._tick_queues(tick))
         self._ticks_run = tick + 1
@@ -242,7 +272,6 @@ class RunRecorder:
         )
 
     def _end_of_day(self, day: int) -> None:
-        db, sim = self.db, self.simulation_id
         metrics = list(self.orchestrator.get_daily_agent_metrics(day))
         self._day_costs += sum(int(row.get("total_cost", 0)) for row in metrics)
         if not self.store_rows:
@@ -268,39 +297,44 @@ class RunRecorder:
                 for row in self._day_queues[-1]
             ]  # fmt: skip
             self._day_queues = []
+        if self._ticks_run >= self.total_ticks:
+            self._last_day_rows = tables  # one commit with the transactions, in finish
+        else:
+            self._submit_rows(tables)
+        if self.checkpoint_each_day:
+            self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
+
+    def _submit_rows(self, tables: Mapping[str, list[Any]]) -> None:
         # One transaction for the day's rows, committed on a thread of its
         # own while the next day runs (a commit costs milliseconds: at the
         # real simulator's fastest, 4% of a run when done in line). Days
         # commit in order; a failure surfaces at the next day or at the end.
         self._wait_for_rows()
         self._row_writes = self._row_writer.submit(
-            db.write_tables, tables, simulation_id=sim, replace=True
+            self.db.write_tables, tables, simulation_id=self.simulation_id, replace=True
         )
-        if self.checkpoint_each_day:
-            self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
 
     def finish(self) -> SimulationRunRecord:
         """Close the events, store the transactions as final, complete the run row."""
         assert self.run is not None
         self._open = False
-        if self._writer is not None:
-            self._writer.flush()  # the last events commit while the transactions are written
         days = -(-self._ticks_run // self.ticks_per_day)
         read = self.orchestrator.get_transactions_for_day
         rows = [row for day in range(days) for row in read(day)]
         transactions = len(rows)
         system = self.orchestrator.get_system_metrics()
         try:
+            # The rows first: their thread starts on them while this one
+            # flushes the last events (which may wait for the batch before).
             if self.store_rows:
-                self._wait_for_rows()
-                self._row_writes = self._row_writer.submit(
-                    self.db.write_transactions, self.simulation_id, rows
-                )
+                last, self._last_day_rows = self._last_day_rows or {}, None
+                self._submit_rows({**last, "transactions": rows})
             if self._writer is not None:
                 self._writer.close()
             self._wait_for_rows()
         finally:
             self._row_writer.shutdown()
+            self._restore_switching()
         self.run = self.run.model_copy(
             update={
                 "status": SimulationStatus.COMPLETED,
@@ -322,6 +356,9 @@ class RunRecorder:
                 self._writer.abort()
             self._open = False
             with contextlib.suppress(Exception):  # the failure being raised is the one to report
+                if self._last_day_rows is not None:  # the last day ended: its rows stay
+                    self._submit_rows(self._last_day_rows)
+                    self._last_day_rows = None
                 self._wait_for_rows()
             self._row_writer.shutdown()
             if self.run is not None:
@@ -330,6 +367,13 @@ class RunRecorder:
                 self.db.save_simulation_run(self.run)
         except Exception:
             log.warning("could not mark run %r failed", self.simulation_id, exc_info=True)
+        finally:
+            self._restore_switching()
+
+    def _restore_switching(self) -> None:
+        if self._switching:
+            self._switching = False
+            restore_switch_interval()
 
     def _wait_for_rows(self) -> None:
         pending, self._row_writes = self._row_writes, None

@@ -86,25 +86,52 @@ def execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise
 
 
+def check_run_exists(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> None:
+    """Refuse rows of a run that has no run row (the foreign key's job)."""
+    found = cursor.execute(
+        "SELECT 1 FROM simulation_runs WHERE simulation_id = ?", [simulation_id]
+    ).fetchall()
+    if not found:
+        raise WriteError(
+            f"no simulation run {simulation_id!r}: save its simulation_runs row before its data"
+        )
+
+
 def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:
-    """Refuse rows whose ``simulation_id`` has no run row (the foreign key's job)."""
+    """``check_run_exists`` for each run the rows of ``view`` name."""
     missing = cursor.execute(
         f"SELECT DISTINCT simulation_id FROM {view} "
         "WHERE simulation_id NOT IN (SELECT simulation_id FROM simulation_runs) LIMIT 1"
     ).fetchall()
     if missing:
-        raise WriteError(
-            f"no simulation run {missing[0][0]!r}: save its simulation_runs row before its data"
-        )
+        check_run_exists(cursor, missing[0][0])
 
 
 def check_keys_unique(
-    cursor: duckdb.DuckDBPyConnection, model: type[TableModel], view: str
+    cursor: duckdb.DuckDBPyConnection,
+    model: type[TableModel],
+    view: str,
+    simulation_id: str | None = None,
 ) -> None:
-    """Refuse a batch that repeats a key, in itself or against stored rows."""
+    """Refuse a batch that repeats a key, in itself or against stored rows.
+
+    ``simulation_id``, when every row of ``view`` is that run's, lets one
+    query look at the batch and the run's stored rows together (a run's
+    last rows are on the critical path of its end: each query costs ms).
+    """
     if model.sequence_column in model.key_columns:
         return  # ids come from a sequence: unique by construction
     key = ", ".join(model.key_columns)
+    if simulation_id is not None:
+        repeated = cursor.execute(
+            f"SELECT {key} FROM (SELECT {key} FROM {view} UNION ALL SELECT {key} "
+            f"FROM {model.table_name} WHERE simulation_id = ?) GROUP BY ALL HAVING count(*) > 1 "
+            "LIMIT 1",
+            [simulation_id],
+        ).fetchall()
+        if not repeated:
+            return
+        # A repeat: the general checks below say which kind.
     repeated = cursor.execute(
         f"SELECT {key} FROM {view} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
     ).fetchall()

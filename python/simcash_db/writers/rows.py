@@ -14,7 +14,13 @@ from simcash_db.encoding import natively_encodable, table_spec
 from simcash_db.errors import WriteError, write_failure
 from simcash_db.models import MODELS_BY_TABLE, TableModel
 from simcash_db.records import insert
-from simcash_db.writers.ingest import append, check_keys_unique, check_runs_exist, registered
+from simcash_db.writers.ingest import (
+    append,
+    check_keys_unique,
+    check_run_exists,
+    check_runs_exist,
+    registered,
+)
 
 Row = Mapping[str, Any]
 
@@ -70,13 +76,19 @@ def write_tables(
     if not any(written):
         return written
     what = ", ".join(f"{batch.num_rows} rows of {model.table_name}" for model, batch in batches)
+    # Rows given their run as a constant all carry it (the encoder sees to that).
+    run = (constants or {}).get("simulation_id")
+    run_id = run if isinstance(run, str) else None
     try:
         with transaction(cursor):
+            if run_id is not None:
+                check_run_exists(cursor, run_id)
             for model, batch in batches:
                 if batch.num_rows:
                     with registered(cursor, batch) as view:
-                        check_runs_exist(cursor, view)
-                        check_keys_unique(cursor, model, view)
+                        if run_id is None:
+                            check_runs_exist(cursor, view)
+                        check_keys_unique(cursor, model, view, run_id)
                         append(cursor, model.table_name, view, batch.column_names)
     except duckdb.Error as exc:
         if is_interrupt(exc):

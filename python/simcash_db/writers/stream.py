@@ -136,6 +136,11 @@ class EventWriter:
         self._wait()
 
     @property
+    def buffered(self) -> int:
+        """Events handed in and not yet flushed as a batch."""
+        return len(self._buffer)
+
+    @property
     def stored_batch_ids(self) -> frozenset[str]:
         """Ids of the run's batches stored, or handed over to be (this writer's included)."""
         return frozenset(self._stored)
