@@ -24,9 +24,9 @@ from simcash_db import (
 from simcash_db.cli import cli
 from simcash_db.simulator import Orchestrator
 from simcash_db.simulator.recorder import RUN_BATCH_EVENTS
-from simcash_db.simulator.switching import RECORDING_SWITCH_INTERVAL
 from simcash_db.workload.orchestrator import SyntheticOrchestrator
 from simcash_db.workload.simulation import simulate_run
+from simcash_db.writers.switching import RECORDING_SWITCH_INTERVAL
 from strategies import typed
 
 
@@ -348,7 +348,7 @@ def test_recording_the_same_run_twice_stores_the_same_rows_ledger_included(
 
 def test_the_switch_interval_is_lowered_while_recording_and_put_back(db: DatabaseManager) -> None:
     """Behind a simulator computing in Python, DuckDB's client would wait
-    5 ms for each GIL hand-over (simcash_db.simulator.switching)."""
+    5 ms for each GIL hand-over (simcash_db.writers.switching)."""
     before = sys.getswitchinterval()
     seen: list[float] = []
     with RunRecorder(db, FakeOrchestrator(), FakeOrchestrator().config, simulation_id="a") as rec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -30,6 +31,7 @@ from simcash_db.models import (
     SimulationEventRecord,
 )
 from simcash_db.schema import column_names
+from simcash_db.writers.switching import RECORDING_SWITCH_INTERVAL
 
 # Real output of the simulator (aerugo/SimCash), copied from the team's shared fixtures.
 FIXTURE_ROWS = Path(__file__).with_name("fixtures") / "simulator_rows.json"
@@ -456,3 +458,28 @@ def test_the_simulators_own_run_id_in_transaction_rows_is_replaced(run_db: Datab
     # write_rows takes the id from the rows, and still refuses a disagreement.
     with pytest.raises(EncodeError, match="the same value as the call's own argument"):
         run_db.write_rows("daily_agent_metrics", [{"simulation_id": "other"}], simulation_id="s1")
+
+
+def test_an_open_event_writer_hands_the_gil_over_quickly_and_puts_the_interval_back(
+    run_db: DatabaseManager,
+) -> None:
+    """DuckDB's client takes the GIL between the tasks of a commit; behind a
+    caller running Python each hand-over would wait 5 ms (writers.switching)."""
+    before = sys.getswitchinterval()
+    with run_db.event_writer("s1", batch_size=10) as writer:
+        writer.extend(events(25))
+        assert sys.getswitchinterval() == RECORDING_SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before and count(run_db) == 25
+    # Two open at once: the interval goes back when the last one closes.
+    first = run_db.event_writer("s1")
+    with run_db.event_writer("s1") as second:
+        second.extend(events(1, start=25))
+    assert sys.getswitchinterval() == RECORDING_SWITCH_INTERVAL
+    first.close()
+    assert sys.getswitchinterval() == before
+    # A failing block puts it back too, and a writer can be told to leave it.
+    with pytest.raises(KeyError), run_db.event_writer("s1"):
+        raise KeyError("boom")
+    assert sys.getswitchinterval() == before
+    with run_db.event_writer("s1", quick_switching=False):
+        assert sys.getswitchinterval() == before

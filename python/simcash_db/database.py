@@ -204,13 +204,21 @@ class DatabaseManager:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         encode_overlap: bool = True,
+        quick_switching: bool = True,
     ) -> EventWriter:
         """A streaming writer for a long run; use it as a context manager.
         ``encode_overlap=False`` for a caller that hands events over between
-        work of its own, not back to back (see ``EventWriter``)."""
+        work of its own, not back to back; ``quick_switching=False`` leaves
+        the GIL switch interval alone (see ``EventWriter``)."""
         cursor = self.conn.cursor()
         try:
-            return EventWriter(cursor, simulation_id, batch_size, encode_overlap=encode_overlap)
+            return EventWriter(
+                cursor,
+                simulation_id,
+                batch_size,
+                encode_overlap=encode_overlap,
+                quick_switching=quick_switching,
+            )
         except BaseException:
             cursor.close()
             raise

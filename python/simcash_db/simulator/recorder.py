@@ -27,9 +27,9 @@ from simcash_db.models import I64_MAX, SimulationRunRecord, SimulationStatus
 from simcash_db.models.enums import CheckpointType, PolicyCreator
 from simcash_db.models.timestamps import utc_now
 from simcash_db.simulator.protocol import Orchestrator
-from simcash_db.simulator.switching import lower_switch_interval, restore_switch_interval
 from simcash_db.snapshots import SnapshotRepository, canonical_hash
 from simcash_db.writers import EventWriter
+from simcash_db.writers.switching import lower_switch_interval, restore_switch_interval
 
 log = logging.getLogger("simcash_db")
 
@@ -89,7 +89,7 @@ class RunRecorder:
     1 ms while the run is recorded (put back after): DuckDB's client takes
     the GIL between the tasks of each statement, and behind a simulator
     computing in Python each hand-over would wait 5 ms (see
-    ``simcash_db.simulator.switching``).
+    ``simcash_db.writers.switching``).
     ``clock`` gives the run's start and end times (wall clock by default; a
     fixed clock keeps reruns identical). ``run_fields`` are further columns
     of the run row (``experiment_id``, ``iteration``, ``run_purpose``,
@@ -196,7 +196,10 @@ class RunRecorder:
         self._started = time.perf_counter()
         self._writer = (
             self.db.event_writer(
-                self.simulation_id, batch_size=RUN_BATCH_EVENTS, encode_overlap=False
+                self.simulation_id,
+                batch_size=RUN_BATCH_EVENTS,
+                encode_overlap=False,
+                quick_switching=self._quick_switching,
             )
             if self.store_events
             else None
