@@ -196,7 +196,8 @@ def main() -> None:
     print(
         f"| iter_events peak RSS, {n:,} -> {3 * n:,} events (memory_limit {MEMORY_LIMIT}) | "
         f"{peak_small['peak_mib']:,.0f} -> {peak_large['peak_mib']:,.0f} MiB ({growth:.2f}x; "
-        f"DuckDB's table cache {peak_small['cache_mib']:.0f} -> {peak_large['cache_mib']:.0f} MiB) | "
+        f"DuckDB's table cache {peak_small['cache_mib']:.0f} -> "
+        f"{peak_large['cache_mib']:.0f} MiB) | "
         f"within 1.10x: {verdict(growth <= 1.10)} |"
     )
 
