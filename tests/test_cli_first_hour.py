@@ -40,7 +40,12 @@ def run_main(
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("hour") / "demo.duckdb"
-    subprocess.run([SCRIPT, "--db", path, *SMALL_DEMO], check=True, capture_output=True)
+    done = subprocess.run(
+        [SCRIPT, "--db", path, *SMALL_DEMO], check=True, capture_output=True, text=True
+    )
+    # Piped, the output is the report alone: no progress bar, nor the blank
+    # line a finished one leaves.
+    assert done.stdout.splitlines()[0].strip(), done.stdout
     return path
 
 

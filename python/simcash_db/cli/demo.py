@@ -66,7 +66,10 @@ def demo(
         db.setup()
         recorder = _TimedRecorder(db)
         with contextlib.ExitStack() as stack:
-            progress = stack.enter_context(Progress(console=console, transient=True))
+            # Piped, there is nothing to redraw: no bar, and no blank line it leaves.
+            progress = stack.enter_context(
+                Progress(console=console, transient=True, disable=not console.is_terminal)
+            )
             # Spawned, not forked: the parent holds DuckDB's threads and locks.
             spawn = multiprocessing.get_context("spawn")
             executor = (
