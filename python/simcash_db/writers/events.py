@@ -20,7 +20,7 @@ from simcash_db._native import CHUNK_ROWS, ArrowBatch, EventStream
 from simcash_db.connection import fetch_one, is_interrupt
 from simcash_db.encoding import event_layout
 from simcash_db.errors import NotFoundError, write_failure
-from simcash_db.models import SimulationEventRecord
+from simcash_db.models import SimulationEventRecord, SimulationRunRecord
 from simcash_db.writers.ingest import append, registered
 from simcash_db.writers.ledger import (
     auto_batch_id,
@@ -36,6 +36,7 @@ log = logging.getLogger("simcash_db")
 Event = Mapping[str, Any]
 
 EVENTS_TABLE = SimulationEventRecord.table_name
+_RUNS = SimulationRunRecord.table_name
 
 #: Rows per encoded batch of the streaming writer: two DuckDB row groups
 #: (``CHUNK_ROWS`` each). An append of whole row groups is written straight
@@ -48,13 +49,13 @@ def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[i
     """(ticks_per_day, next event_seq) of a run; NotFoundError if it has no row."""
     row = fetch_one(
         cursor,
-        "SELECT ticks_per_day, (SELECT coalesce(max(event_seq) + 1, 0) FROM simulation_events "
-        "WHERE simulation_id = ?) FROM simulation_runs WHERE simulation_id = ?",
+        f"SELECT ticks_per_day, (SELECT coalesce(max(event_seq) + 1, 0) FROM {EVENTS_TABLE} "
+        f"WHERE simulation_id = ?) FROM {_RUNS} WHERE simulation_id = ?",
         [simulation_id, simulation_id],
     )
     if row is None:
         raise NotFoundError(
-            f"no simulation run {simulation_id!r}: save its simulation_runs row before its events"
+            f"no simulation run {simulation_id!r}: save its {_RUNS} row before its events"
         )
     return int(row[0]), int(row[1])
 

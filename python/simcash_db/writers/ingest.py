@@ -17,11 +17,12 @@ import duckdb
 from simcash_db._native import ArrowBatch, EventStream
 from simcash_db.connection import is_interrupt
 from simcash_db.errors import WriteError
-from simcash_db.models import TableModel
+from simcash_db.models import SimulationRunRecord, TableModel
 
 log = logging.getLogger("simcash_db")
 
 _view_ids = itertools.count()
+_RUNS = SimulationRunRecord.table_name
 
 
 class registered:
@@ -87,25 +88,27 @@ def execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise
 
 
+def _no_run(simulation_id: object) -> WriteError:
+    return WriteError(f"no simulation run {simulation_id!r}: save its {_RUNS} row before its data")
+
+
 def check_run_exists(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> None:
     """Refuse rows of a run that has no run row (the foreign key's job)."""
     found = cursor.execute(
-        "SELECT 1 FROM simulation_runs WHERE simulation_id = ?", [simulation_id]
+        f"SELECT 1 FROM {_RUNS} WHERE simulation_id = ?", [simulation_id]
     ).fetchall()
     if not found:
-        raise WriteError(
-            f"no simulation run {simulation_id!r}: save its simulation_runs row before its data"
-        )
+        raise _no_run(simulation_id)
 
 
 def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:
     """``check_run_exists`` for each run the rows of ``view`` name."""
     missing = cursor.execute(
         f"SELECT DISTINCT simulation_id FROM {view} "
-        "WHERE simulation_id NOT IN (SELECT simulation_id FROM simulation_runs) LIMIT 1"
+        f"WHERE simulation_id NOT IN (SELECT simulation_id FROM {_RUNS}) LIMIT 1"
     ).fetchall()
     if missing:
-        check_run_exists(cursor, missing[0][0])
+        raise _no_run(missing[0][0])
 
 
 def check_keys_unique(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import duckdb
 
+from simcash_db.models import EventBatchRecord
+
+_LEDGER = EventBatchRecord.table_name
+
 AUTO_BATCH_PREFIX = "auto:"
 
 
@@ -14,7 +18,7 @@ def auto_batch_id(first_seq: int) -> str:
 
 def stored_batch_ids(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> set[str]:
     rows = cursor.execute(
-        "SELECT batch_id FROM event_batches WHERE simulation_id = ?", [simulation_id]
+        f"SELECT batch_id FROM {_LEDGER} WHERE simulation_id = ?", [simulation_id]
     ).fetchall()
     return {batch_id for (batch_id,) in rows}
 
@@ -24,7 +28,7 @@ def record_batch(
 ) -> None:
     """The batch's ledger row, in the batch's own transaction: both land or neither."""
     cursor.execute(
-        "INSERT INTO event_batches VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
+        f"INSERT INTO {_LEDGER} VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
     )
 
 
@@ -33,7 +37,7 @@ def record_auto_batch_sql(view: str) -> str:
     registered batch ``view``, to join others in one ``execute``: every value
     comes from the batch's own rows, none is written into the SQL text."""
     return (
-        "INSERT INTO event_batches SELECT any_value(simulation_id), "
+        f"INSERT INTO {_LEDGER} SELECT any_value(simulation_id), "
         f"'{AUTO_BATCH_PREFIX}' || min(event_seq), min(event_seq), count(*) FROM {view}"
     )
 
