@@ -199,7 +199,7 @@ class RunRecorder:
                 self.simulation_id,
                 batch_size=RUN_BATCH_EVENTS,
                 encode_overlap=False,
-                quick_switching=self._quick_switching,
+                quick_switching=False,  # the recorder's own, for the whole run
             )
             if self.store_events
             else None
