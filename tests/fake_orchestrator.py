@@ -11,6 +11,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from simcash_db.workload.orchestrator import pyo3_objects
+
 FIXTURES = Path(__file__).with_name("fixtures")
 
 
@@ -68,7 +70,8 @@ class FakeOrchestrator:
         return self.next_tick // self.ticks_per_day
 
     def get_tick_events(self, tick: int) -> list[dict[str, Any]]:
-        return list(self.by_tick[tick]) if tick < self.next_tick else []
+        # New dicts of new strs at every call, as PyO3 builds them.
+        return pyo3_objects(self.by_tick[tick]) if tick < self.next_tick else []
 
     def get_agent_ids(self) -> list[str]:
         return sorted(self.policies)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from factories import make_run
 from simcash_db import DatabaseManager
+from simcash_db.workload.orchestrator import pyo3_objects
 from strategies import any_event, typed
 
 _ids = itertools.count()
@@ -194,3 +195,40 @@ def test_a_half_read_analytics_stream_does_not_block_the_manager(db: DatabaseMan
     db.save_simulation_run(make_run(f"{simulation_id}-other"))  # the manager goes on
     assert db.write_events(simulation_id, [{"event_type": "Y", "tick": 1}]) == 1
     assert db.table_counts()["simulation_events"] >= 50_001
+
+
+def _stored(db: DatabaseManager, simulation_id: str) -> list[tuple[Any, ...]]:
+    return db.conn.execute(
+        "SELECT event_seq, tick, day, event_type, agent_id, tx_id, details FROM simulation_events "
+        "WHERE simulation_id = ? ORDER BY event_seq",
+        [simulation_id],
+    ).fetchall()
+
+
+@given(st.lists(any_event, max_size=30))
+def test_a_new_str_for_every_key_stores_the_same_rows(events: list[dict[str, Any]]) -> None:
+    # A PyO3 simulator hands over new key objects in every dict; the encoder
+    # knows keys by their object first, so both must store the same.
+    db = _shared
+    shared, rebuilt = fresh_run(db), fresh_run(db)
+    db.write_events(shared, events)
+    db.write_events(rebuilt, pyo3_objects(events))
+    assert _stored(db, rebuilt) == _stored(db, shared)
+
+
+def test_more_distinct_keys_than_the_key_cache_holds(db: DatabaseManager) -> None:
+    # 5,000 distinct key texts: the cache starts over on the way, and every
+    # key, new object or not, is still written under its own name.
+    simulation_id = fresh_run(db)
+    events = [
+        {"event_type": "Custom", "tick": 0, "agent_id": "A", f"field_{i}": i, "tx_id": f"t{i}"}
+        for i in range(5000)
+    ]
+    mixed = [pyo3_objects(e) if i % 2 else e for i, e in enumerate(events)]
+    db.write_events(simulation_id, mixed)
+    assert typed(db.get_events(simulation_id)) == typed(events)
+    columns = db.conn.execute(
+        "SELECT agent_id, tx_id FROM simulation_events WHERE simulation_id = ? ORDER BY event_seq",
+        [simulation_id],
+    ).fetchall()
+    assert columns == [("A", f"t{i}") for i in range(5000)]

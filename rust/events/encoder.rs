@@ -3,24 +3,29 @@
 //! (the layouts, derived from the models, are in `layout`).
 
 use arrow_schema::ArrowError;
+use std::ptr;
+
 use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use pyo3::Borrowed;
 
 use crate::arrow_export::ArrowBatch;
 use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
 use crate::events::fields::{
-    failure, id_value, missing, to_str, Failure, REGISTER_EVENT, ROLE_AGENT_ID, ROLE_EVENT_TYPE,
-    ROLE_FIRST_AGENT, ROLE_LAST_AGENT, ROLE_NEW_VALUE, ROLE_REGISTER_KEY, ROLE_TICK, ROLE_TX_ID,
+    failure, id_text, id_value, missing, Failure, IdText, REGISTER_EVENT, ROLE_AGENT_ID,
+    ROLE_EVENT_TYPE, ROLE_FIRST_AGENT, ROLE_NEW_VALUE, ROLE_REGISTER_KEY, ROLE_TICK, ROLE_TX_ID,
     SPECIAL_KEYS,
 };
 use crate::events::layout::{EventColumns, EventLayout};
 use crate::events::registers::{RegisterFold, Registers};
 use crate::events::source::EventSource;
-use crate::json::key_cache::KeyCache;
-use crate::json::writer::{under_key, JsonWriter};
+use crate::json::key_cache::{BadKey, KeyCache};
+use crate::json::text::write_str;
+use crate::json::writer::{key_text, under_key, JsonWriter};
 use crate::values::{exact_int_i64, extract_f64, pause, IntError, YIELD_EVERY};
 
 /// How rows are numbered: `event_seq` from `first_seq`, rows in errors from
@@ -95,55 +100,66 @@ impl<'py, 'f> Encoder<'py, 'f> {
         let Ok(dict) = item.cast::<PyDict>() else {
             return Err(failure("<event>", "a dict", item));
         };
-        let mut event_type = None;
-        let mut tick = None;
-        let mut agent: Option<(usize, Bound<'py, PyString>)> = None;
-        let mut tx = None;
-        let (mut register_key, mut new_value) = (None, None);
+        let py = item.py();
+        // The special values, borrowed from the dict: it holds them, and
+        // nothing changes it while this runs (see `for_each_item`).
+        let mut event_type: *mut ffi::PyObject = ptr::null_mut();
+        let mut tick: *mut ffi::PyObject = ptr::null_mut();
+        let (mut register_key, mut new_value) = (ptr::null_mut(), ptr::null_mut());
+        // The agent (its role: the most preferred key wins) and the tx id,
+        // as the UTF-8 text the JSON writer just read.
+        let mut agent: Option<(u8, IdText)> = None;
+        let mut tx: Option<IdText> = None;
         let keys = &mut self.keys;
         let write_details = |out: &mut Vec<u8>| {
             out.push(b'{');
             let mut first = true;
             for_each_item(dict, |key, value| {
-                let Ok(key) = key.cast::<PyString>() else {
-                    return Err(failure("<event>", "str keys", item));
+                let found = match keys.classify(key) {
+                    Ok(found) => found,
+                    Err(BadKey::NotStr) => return Err(failure("<event>", "str keys", item)),
+                    Err(BadKey::NotUtf8) => {
+                        return Err(failure("<event>", "keys encodable as UTF-8", &key))
+                    }
                 };
-                let Some(index) = keys.lookup(&key) else {
-                    return Err(failure("<event>", "keys encodable as UTF-8", key.as_any()));
-                };
-                let info = keys.get(index);
-                let (money, role) = (info.money, info.role);
-                match role {
-                    Some(ROLE_EVENT_TYPE) => {
-                        event_type = Some(value.to_owned());
+                match usize::from(found.role) {
+                    ROLE_EVENT_TYPE => {
+                        event_type = value.as_ptr();
                         return Ok(());
                     }
-                    Some(ROLE_TICK) => {
-                        tick = Some(value.to_owned());
+                    ROLE_TICK => {
+                        tick = value.as_ptr();
                         return Ok(());
                     }
-                    Some(role @ ROLE_FIRST_AGENT..=ROLE_LAST_AGENT) => {
-                        let name = SPECIAL_KEYS[role];
-                        if let Some(id) = id_value(value.to_owned(), name)? {
-                            if agent.as_ref().is_none_or(|(best, _)| role < *best) {
-                                agent = Some((role, id));
-                            }
-                        }
-                    }
-                    Some(ROLE_TX_ID) => tx = id_value(value.to_owned(), "tx_id")?,
-                    Some(ROLE_REGISTER_KEY) => register_key = Some(value.to_owned()),
-                    Some(ROLE_NEW_VALUE) => new_value = Some(value.to_owned()),
+                    ROLE_REGISTER_KEY => register_key = value.as_ptr(),
+                    ROLE_NEW_VALUE => new_value = value.as_ptr(),
                     _ => {}
                 }
                 if !first {
                     out.push(b',');
                 }
                 first = false;
-                append(out, &keys.get(index).encoded);
+                append(out, &keys.get(found.index).encoded);
+                let role = usize::from(found.role);
+                if (ROLE_FIRST_AGENT..=ROLE_TX_ID).contains(&role) {
+                    // An id: written here, and its text kept for its column.
+                    let name = SPECIAL_KEYS[role];
+                    let Some(text) = id_text(&value, name)? else {
+                        append(out, b"null");
+                        return Ok(());
+                    };
+                    write_str(out, text.as_str());
+                    if role == ROLE_TX_ID {
+                        tx = Some(text);
+                    } else if agent.as_ref().is_none_or(|(best, _)| found.role < *best) {
+                        agent = Some((found.role, text));
+                    }
+                    return Ok(());
+                }
                 JsonWriter { out, keys }
-                    .write_value(&value, money, 1)
+                    .write_value(&value, found.money, 1)
                     .map_err(|f| {
-                        let located = under_key(key.to_str().unwrap_or("?"))(f);
+                        let located = under_key(&key_text(&key))(f);
                         let field = located.path.trim_start_matches('.').to_owned();
                         Box::new((field, located.expected, located.found))
                     })
@@ -155,13 +171,14 @@ impl<'py, 'f> Encoder<'py, 'f> {
         // digits) and whole `&str`s or slices of one cut next to an ASCII byte.
         unsafe { self.columns.details.push_with(write_details) }?;
 
-        let event_type = event_type.ok_or_else(|| missing("event_type"))?;
-        let Ok(event_type) = event_type.cast_into::<PyString>() else {
-            let found = dict.get_item("event_type").ok().flatten();
-            return Err(found.map_or_else(
-                || missing("event_type"),
-                |v| failure("event_type", "a str", &v),
-            ));
+        // SAFETY (each `borrow`): a pointer taken from the dict above, which
+        // holds a reference to it for as long as this call.
+        let borrow = |p: *mut ffi::PyObject| unsafe { Borrowed::from_ptr_or_opt(py, p) };
+        let Some(event_type) = borrow(event_type) else {
+            return Err(missing("event_type"));
+        };
+        let Ok(event_type) = event_type.cast::<PyString>() else {
+            return Err(failure("event_type", "a str", &event_type));
         };
         let event_type_str = event_type.to_str().map_err(|_| {
             failure(
@@ -170,7 +187,9 @@ impl<'py, 'f> Encoder<'py, 'f> {
                 event_type.as_any(),
             )
         })?;
-        let tick_obj = tick.ok_or_else(|| missing("tick"))?;
+        let Some(tick_obj) = borrow(tick) else {
+            return Err(missing("tick"));
+        };
         let tick = match exact_int_i64(&tick_obj) {
             Ok(t) if t >= 0 => t,
             Ok(_) => return Err(failure("tick", "an int >= 0", &tick_obj)),
@@ -180,15 +199,27 @@ impl<'py, 'f> Encoder<'py, 'f> {
             Err(IntError::NotInt) => return Err(failure("tick", "an int", &tick_obj)),
         };
         if event_type_str == REGISTER_EVENT {
-            self.register(tick, &agent, register_key, new_value)?;
+            let agent_id = match &agent {
+                // SAFETY: the dict still holds the agent's str.
+                Some((role, id)) if usize::from(*role) == ROLE_AGENT_ID => {
+                    Some(unsafe { id.object(py) }.to_owned())
+                }
+                _ => None,
+            };
+            self.register(
+                tick,
+                agent_id,
+                borrow(register_key).map(|b| b.to_owned()),
+                borrow(new_value).map(|b| b.to_owned()),
+            )?;
         }
         let c = &mut self.columns;
         c.seq.push(seq);
         c.tick.push(tick);
         c.day.push(tick / self.ticks_per_day);
         c.event_type.push(event_type_str);
-        c.agent.push_option(agent.as_ref().map(|(_, a)| to_str(a)));
-        c.tx.push_option(tx.as_ref().map(to_str));
+        c.agent.push_option(agent.as_ref().map(|(_, a)| a.as_str()));
+        c.tx.push_option(tx.as_ref().map(IdText::as_str));
         Ok(())
     }
 
@@ -196,18 +227,18 @@ impl<'py, 'f> Encoder<'py, 'f> {
     fn register(
         &mut self,
         tick: i64,
-        agent: &Option<(usize, Bound<'py, PyString>)>,
+        agent_id: Option<Bound<'py, PyString>>,
         key: Option<Bound<'py, PyAny>>,
         value: Option<Bound<'py, PyAny>>,
     ) -> Result<(), Failure> {
-        let Some((ROLE_AGENT_ID, agent_id)) = agent else {
+        let Some(agent_id) = agent_id else {
             return Err(missing("agent_id"));
         };
         let key = key.ok_or_else(|| missing("register_key"))?;
         let key = id_value(key, "register_key")?.ok_or_else(|| missing("register_key"))?;
         let value = value.ok_or_else(|| missing("new_value"))?;
         let value = extract_f64(&value).map_err(|e| failure("new_value", e, &value))?;
-        self.registers.set(tick, agent_id, &key, value);
+        self.registers.set(tick, &agent_id, &key, value);
         Ok(())
     }
 }

@@ -1,8 +1,10 @@
 //! The keys of an event that the encoder treats apart (their roles), and how a
 //! bad value is reported: the field, what was expected, what was found.
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use pyo3::Borrowed;
 
 use crate::values::describe;
 
@@ -26,6 +28,8 @@ pub const ROLE_FIRST_AGENT: usize = 2;
 pub const ROLE_AGENT_ID: usize = 2;
 pub const ROLE_LAST_AGENT: usize = 5;
 pub const ROLE_TX_ID: usize = 6;
+// The encoder takes the roles from the first agent key to `tx_id` as ids.
+const _: () = assert!(ROLE_LAST_AGENT + 1 == ROLE_TX_ID);
 // A `StateRegisterSet`'s fields, kept in `details` too.
 pub const ROLE_REGISTER_KEY: usize = 7;
 pub const ROLE_NEW_VALUE: usize = 8;
@@ -61,7 +65,47 @@ pub fn id_value<'py>(
     }
 }
 
-/// An id's text; read once `details` is written, which checked it is UTF-8.
-pub fn to_str<'a>(s: &'a Bound<'_, PyString>) -> &'a str {
-    s.to_str().unwrap_or_default()
+/// An id str of an event, borrowed from the event's dict, with its UTF-8
+/// text (which the str caches): read once, for `details` and its column.
+pub struct IdText {
+    object: *mut ffi::PyObject,
+    text: *const u8,
+    len: usize,
+}
+
+impl IdText {
+    /// The id's text. Valid while the event's dict is, which the encoder
+    /// holds (and leaves unchanged) while it uses one.
+    pub fn as_str(&self) -> &str {
+        // SAFETY: `text` and `len` are the UTF-8 of the str at `object`,
+        // which stays alive and unchanged while the dict holds it.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.text, self.len)) }
+    }
+
+    /// The id's str object.
+    ///
+    /// # Safety
+    /// The event's dict must still hold it.
+    pub unsafe fn object<'a, 'py>(&self, py: Python<'py>) -> Borrowed<'a, 'py, PyString> {
+        unsafe { Borrowed::from_ptr(py, self.object).cast_unchecked() }
+    }
+}
+
+/// A str id and its text, or None; anything else fails under `name`, as
+/// does a str that is no UTF-8.
+pub fn id_text(value: &Borrowed<'_, '_, PyAny>, name: &str) -> Result<Option<IdText>, Failure> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    let Ok(s) = value.cast::<PyString>() else {
+        return Err(failure(name, "a str id", value));
+    };
+    let text = s
+        .to_str()
+        .map_err(|_| failure(name, "a str encodable as UTF-8", value))?;
+    Ok(Some(IdText {
+        object: s.as_ptr(),
+        text: text.as_ptr(),
+        len: text.len(),
+    }))
 }

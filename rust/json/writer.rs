@@ -7,7 +7,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 
 use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
-use crate::json::key_cache::KeyCache;
+use crate::json::key_cache::{BadKey, KeyCache};
 use crate::json::money_keys::{money_rule, Money};
 use crate::json::text::{write_f64, write_i64, write_str};
 use crate::values::{describe, exact_int_i64, IntError};
@@ -32,6 +32,14 @@ fn fail(expected: &'static str, value: &Bound<'_, PyAny>) -> Box<JsonFailure> {
         expected,
         found: describe(value),
     })
+}
+
+/// A dict key's text for an error message (cold path).
+pub fn key_text(key: &Bound<'_, PyAny>) -> String {
+    key.cast::<PyString>()
+        .ok()
+        .and_then(|k| k.to_str().ok().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// Prefixes the failure's path with the key or index it was found under; the
@@ -70,21 +78,18 @@ impl<'py> JsonWriter<'_, 'py> {
         self.out.push(b'{');
         let mut first = true;
         for_each_item(dict, |key, value| {
-            let Ok(key) = key.cast::<PyString>() else {
-                return Err(fail("str keys", dict.as_any()));
-            };
-            let Some(index) = self.keys.lookup(&key) else {
-                return Err(fail("keys encodable as UTF-8", key.as_any()));
+            let found = match self.keys.classify(key) {
+                Ok(found) => found,
+                Err(BadKey::NotStr) => return Err(fail("str keys", dict.as_any())),
+                Err(BadKey::NotUtf8) => return Err(fail("keys encodable as UTF-8", &key)),
             };
             if !first {
                 self.out.push(b',');
             }
             first = false;
-            let info = self.keys.get(index);
-            let money = info.money;
-            append(self.out, &info.encoded);
-            self.write_value(&value, money, depth + 1)
-                .map_err(|failure| under_key(key.to_str().unwrap_or("?"))(failure))
+            append(self.out, &self.keys.get(found.index).encoded);
+            self.write_value(&value, found.money, depth + 1)
+                .map_err(|failure| under_key(&key_text(&key))(failure))
         })?;
         self.out.push(b'}');
         Ok(())

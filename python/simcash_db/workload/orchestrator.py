@@ -28,6 +28,27 @@ from simcash_db.workload.rtgs.state import Bank, Row, RtgsState
 _STEPS = (arrivals, release_decisions, process_queue, lsm, collateral_and_costs)
 
 
+def pyo3_objects(value: Any) -> Any:
+    """``value`` rebuilt as a simulator written with PyO3 hands it over:
+    every dict and list new, and a new str for every key and str value
+    (SimCash's ``dict.set_item("tx_id", tx_id)`` makes one per call).
+    Python's own literals are shared objects; benchmarks and tests use this
+    to see what the real simulator's output costs.
+
+    >>> event = {"event_type": "Arrival", "tick": 0}
+    >>> copy = pyo3_objects(event)
+    >>> copy == event, next(iter(copy)) is next(iter(event))
+    (True, False)
+    """
+    if isinstance(value, str):
+        return "".join((value, "."))[:-1]  # equal, and a new object (but for "")
+    if isinstance(value, dict):
+        return {pyo3_objects(k): pyo3_objects(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [pyo3_objects(item) for item in value]
+    return value
+
+
 def _thresholds(config: Mapping[str, Any]) -> dict[str, float]:
     """Each bank's release threshold, from ``agent_configs`` policies of the
     form ``{"type": "Threshold", "threshold": x}`` (1.0 otherwise)."""
