@@ -21,25 +21,36 @@ from pathlib import Path
 from typing import Any
 
 from simcash_db import DatabaseManager, record_run
-from simcash_db.workload.orchestrator import SyntheticOrchestrator
+from simcash_db.workload.orchestrator import SyntheticOrchestrator, pyo3_objects
 
 
 class Paced(SyntheticOrchestrator):
-    """The synthetic RTGS slowed to ``rate`` events per second of its own
-    work: each tick spins (holding the GIL, as a simulator's compute does)
-    until its events have taken their share of time."""
+    """The synthetic RTGS run as the real simulator runs: each tick takes
+    ``rate`` events per second of wall time, spinning (holding the GIL, as a
+    simulator's compute does) for what its own work leaves, and its events
+    are handed over as PyO3 builds them, a new dict of new strs each
+    (``pyo3_objects``): with keys shared between dicts, as Python literals
+    are, the encoder takes about a third less time than with SimCash's
+    output (141 against 206 ns per event on this workload)."""
 
     rate = 0.0
 
     def tick(self) -> dict[str, Any]:
         start = time.perf_counter()
         ran = super().tick()
+        # Built within the tick's time: the real simulator's rate counts the
+        # building of its event dicts.
+        self._handed = pyo3_objects(super().get_tick_events(ran["tick"]))
         if self.rate:
-            first, end = self._spans[ran["tick"]]
-            deadline = start + (end - first) / self.rate
+            deadline = start + len(self._handed) / self.rate
             while time.perf_counter() < deadline:
                 pass
         return ran
+
+    def get_tick_events(self, tick: int) -> list[dict[str, Any]]:
+        if tick == self.next_tick - 1:
+            return self._handed
+        return list(pyo3_objects(super().get_tick_events(tick)))
 
 
 def bare(config: dict[str, int]) -> int:
