@@ -33,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rows::spec::TableSpec>()?;
     m.add_class::<events::layout::EventLayout>()?;
     m.add_class::<events::stream::EventStream>()?;
+    m.add_class::<events::buffer::EventBuffer>()?;
     m.add_function(wrap_pyfunction!(events::encoder::encode_events, m)?)?;
     m.add_function(wrap_pyfunction!(rows::encoder::encode_rows, m)?)?;
     m.add_function(wrap_pyfunction!(replay::dicts::decode_events, m)?)?;

@@ -243,7 +243,7 @@ def test_streaming_memory_is_bounded_by_the_batch(run_db: DatabaseManager) -> No
     with run_db.event_writer("s1", batch_size=50) as writer:
         for tick in range(40):
             writer.extend(events(7, start=tick * 7))
-            assert len(writer._buffer) < 50
+            assert writer.buffered < 50
     assert writer.committed == 280
 
 

@@ -8,6 +8,7 @@ __all__ = [
     "CHUNK_ROWS",
     "ArrowBatch",
     "EncodeError",
+    "EventBuffer",
     "EventLayout",
     "EventStream",
     "SimcashDbError",
@@ -52,6 +53,27 @@ class EventLayout:
     def __new__(cls, events: TableSpec, registers: TableSpec) -> EventLayout: ...
     @property
     def column_names(self) -> tuple[list[str], list[str]]: ...
+
+@final
+class EventBuffer:
+    """A streaming writer's batch, encoded as events are handed in."""
+
+    def __new__(
+        cls,
+        layout: EventLayout,
+        simulation_id: str,
+        first_seq: int,
+        ticks_per_day: int,
+        row_offset: int = 0,
+        capacity: int = 4096,
+    ) -> EventBuffer: ...
+    def extend(self, events: Iterable[Mapping[str, Any]]) -> None: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def next_seq(self) -> int: ...
+    def take(self) -> tuple[ArrowBatch, ArrowBatch]: ...
+    def clear(self) -> None: ...
 
 @final
 class EventStream:

@@ -45,7 +45,7 @@ impl Hasher for FastHasher {
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Small-integer ids for texts, in first-seen order.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TextIds {
     by_text: HashMap<Box<str>, u32, BuildHasherDefault<FastHasher>>,
     texts: Vec<String>,

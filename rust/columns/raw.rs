@@ -55,6 +55,10 @@ impl I64Column {
         self.0.len()
     }
 
+    pub fn truncate(&mut self, rows: usize) {
+        self.0.truncate(rows);
+    }
+
     pub fn finish(self) -> Int64Array {
         Int64Array::new(ScalarBuffer::from(into_buffer(self.0)), None)
     }
@@ -79,6 +83,35 @@ impl Validity {
             self.words.push(self.word);
             self.word = 0;
         }
+    }
+
+    /// Keeps the first `rows` bits.
+    fn truncate(&mut self, rows: usize) {
+        if rows >= self.rows {
+            return;
+        }
+        let full = rows / 64;
+        let partial = rows % 64;
+        // The word holding row `rows`, masked to the bits kept.
+        let word = if full < self.words.len() {
+            self.words[full]
+        } else {
+            self.word
+        };
+        self.words.truncate(full);
+        self.word = if partial == 0 {
+            0
+        } else {
+            word & ((1u64 << partial) - 1)
+        };
+        let valid: usize = self
+            .words
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum::<usize>()
+            + self.word.count_ones() as usize;
+        self.rows = rows;
+        self.nulls = rows - valid;
     }
 
     fn finish(mut self) -> Option<NullBuffer> {
@@ -146,6 +179,19 @@ impl StrColumn {
         self.offsets.push(self.bytes.len() as i64);
         if let Some(validity) = &mut self.validity {
             validity.push(false);
+        }
+    }
+
+    /// Keeps the first `rows` values.
+    pub fn truncate(&mut self, rows: usize) {
+        if rows + 1 >= self.offsets.len() {
+            return;
+        }
+        self.offsets.truncate(rows + 1);
+        // Offsets are byte positions, never beyond the bytes' length.
+        self.bytes.truncate(self.offsets[rows] as usize);
+        if let Some(validity) = &mut self.validity {
+            validity.truncate(rows);
         }
     }
 
@@ -223,6 +269,33 @@ mod tests {
         assert!(array.is_null(1));
         assert_eq!(array.value(2), "{}");
         assert_eq!(array.value(3), "é");
+    }
+
+    #[test]
+    fn truncated_columns_keep_exactly_their_first_rows() {
+        for keep in [0, 1, 63, 64, 65, 100, 130] {
+            let mut column = StrColumn::with_capacity(4, 16, true);
+            let mut ints = I64Column::with_capacity(4);
+            for i in 0..130 {
+                column.push_option((i % 3 != 0).then_some("xy"));
+                ints.push(i);
+            }
+            column.truncate(keep);
+            ints.truncate(keep);
+            // Rows written after a truncation land right after the kept ones.
+            column.push("z");
+            column.push_null();
+            let array = column.finish();
+            assert_eq!(array.len(), keep + 2);
+            let kept_nulls = (0..keep).filter(|i| i % 3 == 0).count();
+            assert_eq!(array.null_count(), kept_nulls + 1, "keep {keep}");
+            for i in 0..keep {
+                assert_eq!(array.is_null(i), i % 3 == 0);
+            }
+            assert_eq!(array.value(keep), "z");
+            assert!(array.is_null(keep + 1));
+            assert_eq!(ints.finish().len(), keep);
+        }
     }
 
     #[test]

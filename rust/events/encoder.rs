@@ -21,7 +21,7 @@ use crate::events::fields::{
     SPECIAL_KEYS,
 };
 use crate::events::layout::{EventColumns, EventLayout};
-use crate::events::registers::{RegisterFold, Registers};
+use crate::events::registers::{RegisterLog, Registers};
 use crate::events::source::EventSource;
 use crate::json::key_cache::{BadKey, KeyCache};
 use crate::json::text::write_str;
@@ -36,21 +36,27 @@ pub struct Numbering {
     pub row_offset: usize,
 }
 
-pub struct Encoder<'py, 'f> {
+/// Encodes events into columns and a register log it borrows, so that an
+/// `EventBuffer` can keep them between calls.
+pub struct Encoder<'py, 'a> {
     ticks_per_day: i64,
-    columns: EventColumns,
-    registers: Registers<'py, 'f>,
-    keys: KeyCache<'py>,
+    columns: &'a mut EventColumns,
+    registers: Registers<'py, 'a>,
+    keys: &'a mut KeyCache,
 }
 
-impl<'py, 'f> Encoder<'py, 'f> {
-    /// An encoder for about `rows` events whose registers go to `fold`.
-    pub fn new(ticks_per_day: i64, rows: usize, fold: &'f mut RegisterFold) -> Self {
+impl<'py, 'a> Encoder<'py, 'a> {
+    pub fn new(
+        ticks_per_day: i64,
+        columns: &'a mut EventColumns,
+        log: &'a mut RegisterLog,
+        keys: &'a mut KeyCache,
+    ) -> Self {
         Encoder {
             ticks_per_day,
-            columns: EventColumns::with_capacity(rows),
-            registers: Registers::new(fold),
-            keys: KeyCache::new(&SPECIAL_KEYS),
+            columns,
+            registers: Registers::new(log),
+            keys,
         }
     }
 
@@ -90,11 +96,6 @@ impl<'py, 'f> Encoder<'py, 'f> {
         Ok(())
     }
 
-    /// The encoded columns, free of Python objects (to finish without the GIL).
-    pub fn into_columns(self) -> EventColumns {
-        self.columns
-    }
-
     /// Encodes one event in a single pass over its items.
     fn encode(&mut self, item: &Bound<'py, PyAny>, seq: i64) -> Result<(), Failure> {
         let Ok(dict) = item.cast::<PyDict>() else {
@@ -110,7 +111,7 @@ impl<'py, 'f> Encoder<'py, 'f> {
         // as the UTF-8 text the JSON writer just read.
         let mut agent: Option<(u8, IdText)> = None;
         let mut tx: Option<IdText> = None;
-        let keys = &mut self.keys;
+        let keys = &mut *self.keys;
         let write_details = |out: &mut Vec<u8>| {
             out.push(b'{');
             let mut first = true;
@@ -213,7 +214,7 @@ impl<'py, 'f> Encoder<'py, 'f> {
                 borrow(new_value).map(|b| b.to_owned()),
             )?;
         }
-        let c = &mut self.columns;
+        let c = &mut *self.columns;
         c.seq.push(seq);
         c.tick.push(tick);
         c.day.push(tick / self.ticks_per_day);
@@ -263,20 +264,25 @@ pub fn encode_events<'py>(
 ) -> PyResult<(ArrowBatch, ArrowBatch)> {
     check_layout(ticks_per_day, first_seq)?;
     let mut source = EventSource::new(events)?;
-    let mut fold = RegisterFold::default();
-    let mut encoder = Encoder::new(ticks_per_day, events.len().unwrap_or(0), &mut fold);
+    let mut columns = EventColumns::with_capacity(events.len().unwrap_or(0));
+    let (mut log, mut keys) = (RegisterLog::default(), KeyCache::new(&SPECIAL_KEYS));
     let numbering = Numbering {
         first_seq,
         row_offset,
     };
-    encoder.encode_from(py, &mut source, usize::MAX, numbering, &mut 0)?;
-    let columns = encoder.into_columns();
+    Encoder::new(ticks_per_day, &mut columns, &mut log, &mut keys).encode_from(
+        py,
+        &mut source,
+        usize::MAX,
+        numbering,
+        &mut 0,
+    )?;
     let layout = layout.get();
     let (events_batch, registers_batch) = py
         .detach(|| {
             Ok::<_, ArrowError>((
                 columns.finish(&layout.events, simulation_id)?,
-                fold.finish(&layout.registers, simulation_id)?,
+                log.finish(&layout.registers, simulation_id)?,
             ))
         })
         .map_err(|e| PyValueError::new_err(e.to_string()))?;

@@ -183,6 +183,21 @@ impl EventColumns {
         }
     }
 
+    pub fn len(&self) -> usize {
+        self.seq.len()
+    }
+
+    /// Keeps the first `rows` events (a failed call is undone so).
+    pub fn truncate(&mut self, rows: usize) {
+        self.seq.truncate(rows);
+        self.tick.truncate(rows);
+        self.day.truncate(rows);
+        self.event_type.truncate(rows);
+        self.agent.truncate(rows);
+        self.tx.truncate(rows);
+        self.details.truncate(rows);
+    }
+
     pub fn finish(self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.seq.len();
         // In the order of EVENT_FILLERS.

@@ -1,4 +1,5 @@
-//! `StateRegisterSet` events folded to the last value per (tick, agent, key).
+//! `StateRegisterSet` events logged as they are encoded, and folded to the
+//! last value per (tick, agent, key) when a batch is finished.
 
 use std::sync::Arc;
 
@@ -24,10 +25,8 @@ enum RowIndex {
     Any(FastMap<(i64, u32, u32), usize>),
 }
 
-/// The last value of each register set in a tick, in first-seen order. Free
-/// of Python objects, so it can outlive one hold of the GIL (a stream keeps
-/// one across its chunks) and be finished without it.
-pub struct RegisterFold {
+/// The last value of each register set in a tick, in first-seen order.
+struct RegisterFold {
     names: TextIds,
     index: RowIndex,
     rows: Vec<(i64, u32, u32, f64)>,
@@ -76,7 +75,7 @@ impl RegisterFold {
         }
     }
 
-    pub fn finish(&self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    fn finish(&self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
         let rows = self.rows.len();
         let name = |id: u32| self.names.text(id);
         let mut tick = Int64Builder::with_capacity(rows);
@@ -100,17 +99,48 @@ impl RegisterFold {
     }
 }
 
-/// Records registers into a fold while the GIL is held, naming agents and
+/// The register sets of a batch in event order, free of Python objects.
+/// Only appended to, so a failed call is undone by truncating it back.
+#[derive(Default)]
+pub struct RegisterLog {
+    names: TextIds,
+    sets: Vec<(i64, u32, u32, f64)>,
+}
+
+impl RegisterLog {
+    pub fn len(&self) -> usize {
+        self.sets.len()
+    }
+
+    /// Forgets the sets logged after the first `len`.
+    pub fn truncate(&mut self, len: usize) {
+        self.sets.truncate(len);
+    }
+
+    /// The last value of each register set in a tick, as `layout` says.
+    pub fn finish(&self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+        let mut fold = RegisterFold {
+            names: self.names.clone(),
+            ..RegisterFold::default()
+        };
+        for &(tick, agent, key, value) in &self.sets {
+            fold.set(tick, agent, key, value);
+        }
+        fold.finish(layout, simulation_id)
+    }
+}
+
+/// Records registers into a log while the GIL is held, naming agents and
 /// keys by their str objects.
-pub struct Registers<'py, 'f> {
-    pub fold: &'f mut RegisterFold,
+pub struct Registers<'py, 'a> {
+    log: &'a mut RegisterLog,
     addresses: AddressCache<'py>,
 }
 
-impl<'py, 'f> Registers<'py, 'f> {
-    pub fn new(fold: &'f mut RegisterFold) -> Self {
+impl<'py, 'a> Registers<'py, 'a> {
+    pub fn new(log: &'a mut RegisterLog) -> Self {
         Registers {
-            fold,
+            log,
             addresses: AddressCache::default(),
         }
     }
@@ -123,11 +153,11 @@ impl<'py, 'f> Registers<'py, 'f> {
         key: &Bound<'py, PyString>,
         value: f64,
     ) {
-        let names = &mut self.fold.names;
+        let names = &mut self.log.names;
         let (agent, key) = (
             self.addresses.id(agent, names),
             self.addresses.id(key, names),
         );
-        self.fold.set(tick, agent, key, value);
+        self.log.sets.push((tick, agent, key, value));
     }
 }

@@ -19,9 +19,12 @@ use pyo3::types::PyCapsule;
 
 use crate::arrow_export::{column_names, schema_capsule, stream_capsule, ArrowBatch};
 use crate::events::encoder::{check_layout, Encoder, Numbering};
+use crate::events::fields::SPECIAL_KEYS;
+use crate::events::layout::EventColumns;
 use crate::events::layout::EventLayout;
-use crate::events::registers::RegisterFold;
+use crate::events::registers::RegisterLog;
 use crate::events::source::EventSource;
+use crate::json::key_cache::KeyCache;
 
 /// Events per chunk: one DuckDB row group, the unit a scan thread appends.
 pub const CHUNK_ROWS: usize = 122_880;
@@ -30,7 +33,8 @@ struct State {
     source: EventSource,
     /// Events encoded so far.
     row: usize,
-    fold: RegisterFold,
+    log: RegisterLog,
+    keys: KeyCache,
     /// What stopped the encoding (an `EncodeError`, or the iterator's error),
     /// until `take_failure` hands it over.
     failure: Option<PyErr>,
@@ -74,7 +78,13 @@ impl Shared {
         state: &mut State,
     ) -> Option<Result<RecordBatch, ArrowError>> {
         let start = state.row;
-        let mut encoder = Encoder::new(self.ticks_per_day, self.chunk_rows, &mut state.fold);
+        let mut columns = EventColumns::with_capacity(self.chunk_rows);
+        let mut encoder = Encoder::new(
+            self.ticks_per_day,
+            &mut columns,
+            &mut state.log,
+            &mut state.keys,
+        );
         let encoded = encoder.encode_from(
             py,
             &mut state.source,
@@ -96,7 +106,6 @@ impl Shared {
         if state.row == start {
             return None;
         }
-        let columns = encoder.into_columns();
         Some(py.detach(|| columns.finish(&self.layout.events, &self.simulation_id)))
     }
 }
@@ -150,7 +159,8 @@ impl EventStream {
         let state = State {
             source: EventSource::new(events)?,
             row: 0,
-            fold: RegisterFold::default(),
+            log: RegisterLog::default(),
+            keys: KeyCache::new(&SPECIAL_KEYS),
             failure: None,
             failed: false,
             done: false,
@@ -233,7 +243,7 @@ impl EventStream {
                     return Err("the stream was not read to its end".to_owned());
                 }
                 let registers = state
-                    .fold
+                    .log
                     .finish(&self.shared.layout.registers, &self.shared.simulation_id)
                     .map_err(|e| e.to_string())?;
                 Ok((state.row, registers))

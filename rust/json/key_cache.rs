@@ -54,12 +54,12 @@ const KEY_CACHE_LIMIT: usize = 4096;
 /// a direct-mapped slot by the str's hash. Each key object whose address is
 /// kept is held by a strong reference, so its address cannot be reused by
 /// another string while the cache lives.
-pub struct KeyCache<'py> {
+pub struct KeyCache {
     special: &'static [&'static str],
     infos: Vec<KeyInfo>,
     by_text: FastMap<Box<str>, u32>,
     /// The key objects whose addresses `recent` may hold.
-    held: Vec<Bound<'py, PyString>>,
+    held: Vec<Py<PyString>>,
     recent: Box<[(usize, Key); RECENT_SLOTS]>,
     /// Texts seen lately, direct-mapped by the str's own hash (a str keeps
     /// its hash once a dict has used it): new key objects are found here
@@ -76,7 +76,7 @@ const EMPTY_SLOT: (usize, Key) = (
     },
 );
 
-impl<'py> KeyCache<'py> {
+impl KeyCache {
     /// `special`: keys the caller treats apart (their index is the key's role).
     pub fn new(special: &'static [&'static str]) -> Self {
         assert!(
@@ -97,7 +97,7 @@ impl<'py> KeyCache<'py> {
     /// needs no type check: the cache holds that very str, so no other
     /// object can have its address.
     #[inline]
-    pub fn classify(&mut self, key: Borrowed<'_, 'py, PyAny>) -> Result<Key, BadKey> {
+    pub fn classify<'py>(&mut self, key: Borrowed<'_, 'py, PyAny>) -> Result<Key, BadKey> {
         let address = key.as_ptr() as usize;
         let slot = (address >> 4) % RECENT_SLOTS;
         let (seen, found) = self.recent[slot];
@@ -111,7 +111,7 @@ impl<'py> KeyCache<'py> {
     }
 
     /// A key object not seen before: found by its text, or a new text.
-    fn by_text(&mut self, key: &Bound<'py, PyString>) -> Result<Key, BadKey> {
+    fn by_text(&mut self, key: &Bound<'_, PyString>) -> Result<Key, BadKey> {
         let text = key.to_str().map_err(|_| BadKey::NotUtf8)?;
         // Only an exact str's hash is sure to be its cached text hash (a
         // subclass may define its own, in Python).
@@ -162,7 +162,7 @@ impl<'py> KeyCache<'py> {
         self.by_text.insert(text.into(), index);
         let found = self.key(index);
         let address = key.as_ptr() as usize;
-        self.held.push(key.clone());
+        self.held.push(key.clone().unbind());
         self.recent[(address >> 4) % RECENT_SLOTS] = (address, found);
         if hash != -1 {
             self.by_hash[slot] = (hash, index);
@@ -172,7 +172,7 @@ impl<'py> KeyCache<'py> {
 
     /// The key at `index`; when `key` is the text's first object (which the
     /// cache holds), its slot in `recent` is taken back.
-    fn found(&mut self, index: u32, key: &Bound<'py, PyString>) -> Key {
+    fn found(&mut self, index: u32, key: &Bound<'_, PyString>) -> Key {
         let found = self.key(index);
         let address = key.as_ptr() as usize;
         if self.infos[index as usize].first == address {

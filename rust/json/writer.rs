@@ -59,19 +59,19 @@ fn under_index(index: usize) -> impl FnOnce(Box<JsonFailure>) -> Box<JsonFailure
 }
 
 /// Writes Python values as JSON into `out`.
-pub struct JsonWriter<'o, 'py> {
+pub struct JsonWriter<'o> {
     pub out: &'o mut Vec<u8>,
-    pub keys: &'o mut KeyCache<'py>,
+    pub keys: &'o mut KeyCache,
 }
 
-impl<'py> JsonWriter<'_, 'py> {
+impl JsonWriter<'_> {
     /// Writes `value`, which sits under `key` (for the money rule) at top level.
-    pub fn write_field(&mut self, key: &str, value: &Bound<'py, PyAny>) -> JsonResult {
+    pub fn write_field(&mut self, key: &str, value: &Bound<'_, PyAny>) -> JsonResult {
         self.write_value(value, money_rule(key), 1)
             .map_err(under_key(key))
     }
 
-    fn write_dict(&mut self, dict: &Bound<'py, PyDict>, depth: usize) -> JsonResult {
+    fn write_dict(&mut self, dict: &Bound<'_, PyDict>, depth: usize) -> JsonResult {
         if depth >= MAX_DEPTH {
             return Err(fail("nesting at most 128 deep", dict.as_any()));
         }
@@ -95,7 +95,7 @@ impl<'py> JsonWriter<'_, 'py> {
         Ok(())
     }
 
-    fn write_list(&mut self, list: &Bound<'py, PyList>, money: Money, depth: usize) -> JsonResult {
+    fn write_list(&mut self, list: &Bound<'_, PyList>, money: Money, depth: usize) -> JsonResult {
         if depth >= MAX_DEPTH {
             return Err(fail("nesting at most 128 deep", list.as_any()));
         }
@@ -115,7 +115,7 @@ impl<'py> JsonWriter<'_, 'py> {
     /// bounds nesting.
     pub fn write_value(
         &mut self,
-        value: &Bound<'py, PyAny>,
+        value: &Bound<'_, PyAny>,
         money: Money,
         depth: usize,
     ) -> JsonResult {

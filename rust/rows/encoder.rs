@@ -26,7 +26,7 @@ fn append_value<'py>(
     builder: &mut ColumnBuilder,
     value: &Bound<'py, PyAny>,
     scratch: &mut Vec<u8>,
-    key_cache: &mut KeyCache<'py>,
+    key_cache: &mut KeyCache,
 ) -> Result<(), Failure> {
     match builder {
         ColumnBuilder::Str(b) if column.kind == Kind::Json => {

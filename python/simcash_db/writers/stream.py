@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -9,7 +10,7 @@ from types import TracebackType
 
 import duckdb
 
-from simcash_db._native import ArrowBatch, encode_events
+from simcash_db._native import ArrowBatch, EventBuffer
 from simcash_db.encoding import event_layout
 from simcash_db.errors import WriteError, write_failure
 from simcash_db.writers.events import (
@@ -17,7 +18,6 @@ from simcash_db.writers.events import (
     EVENTS_TABLE,
     Event,
     append_encoded,
-    chunks,
     rollback,
     run_layout,
 )
@@ -34,14 +34,21 @@ from simcash_db.writers.switching import lower_switch_interval, restore_switch_i
 
 log = logging.getLogger("simcash_db")
 
+#: Events gathered by ``append`` before they are encoded together (one
+#: encoder call per event would cost more than the event).
+APPEND_RUN = 256
+
 
 class EventWriter:
     """Streams a long run's events to the database in committed batches.
 
-    Memory stays bounded by ``batch_size``, not by the run's length. Each
-    flushed batch is its own transaction. If the block raises, events not
-    yet flushed are dropped and the committed batches stay; ``committed``
-    says how many events are stored. ``encode_overlap`` (the default) suits
+    Events are encoded as they are handed in (the dicts are not kept), so
+    a bad event raises ``EncodeError`` from the call that handed it in, and
+    none of that call's events are kept. Memory stays bounded by
+    ``batch_size`` encoded events, not by the run's length. Each flushed
+    batch is its own transaction. If the block raises, events not yet
+    flushed are dropped and the committed batches stay; ``committed`` says
+    how many events are stored. ``encode_overlap`` (the default) suits
     a caller that hands events over back to back; a simulator that runs
     between hand-overs passes False (see ``RunRecorder``).
     ``quick_switching`` lowers the GIL switch interval to 1 ms while the
@@ -83,9 +90,13 @@ class EventWriter:
         self._until_started = encode_overlap
         self._cursor = cursor
         self._ticks_per_day, self._next_seq = run_layout(cursor, simulation_id)
-        self._first_seq = self._next_seq
         self._stored = stored_batch_ids(cursor, simulation_id)
-        self._buffer: list[Event] = []
+        # The batch being built, encoded; rows in errors count from the
+        # writer's first event.
+        self._pending = EventBuffer(
+            event_layout(), simulation_id, self._next_seq, self._ticks_per_day, 0, batch_size
+        )
+        self._appended: list[Event] = []
         self._pipeline = IngestPipeline("simcash-stream")
         self._failure: BaseException | None = None
         self._closed = False
@@ -98,29 +109,47 @@ class EventWriter:
             lower_switch_interval()
 
     def append(self, event: Event) -> None:
-        """Buffer one event; a full buffer is flushed as a batch."""
+        """Hand in one event; a full batch is flushed."""
         self._check_usable()
-        self._buffer.append(event)
-        if len(self._buffer) >= self.batch_size:
-            self.flush()
+        self._appended.append(event)
+        if len(self._appended) >= APPEND_RUN:
+            self._encode_appended()
 
     def extend(self, events: Iterable[Event]) -> None:
-        """Buffer events (a tick's worth, say); full batches are flushed."""
+        """Hand in events (a tick's worth, say); full batches are flushed."""
         self._check_usable()
-        for chunk in chunks(events, self.batch_size):
-            self._buffer.extend(chunk)
-            while len(self._buffer) >= self.batch_size:
-                batch, self._buffer = (
-                    self._buffer[: self.batch_size],
-                    self._buffer[self.batch_size :],
-                )
-                self._submit(batch)
+        self._encode_appended()
+        self._encode(events)
 
     def flush(self) -> None:
-        """Encode and hand the buffered events to the ingest thread to commit."""
-        if self._buffer:
-            batch, self._buffer = self._buffer, []
-            self._submit(batch)
+        """Hand the events handed in so far to the ingest thread to commit, as a batch."""
+        self._encode_appended()
+        if self._pending.rows:
+            self._submit()
+
+    def _encode_appended(self) -> None:
+        if self._appended:
+            events, self._appended = self._appended, []
+            self._encode(events)
+
+    def _encode(self, events: Iterable[Event]) -> None:
+        """Encode ``events`` into the batch being built, handing over each full one."""
+        if isinstance(events, list):
+            start = 0
+            while start < len(events):
+                room = self.batch_size - self._pending.rows
+                whole = start == 0 and len(events) <= room  # a tick's events: no copy
+                chunk = events if whole else events[start : start + room]
+                self._pending.extend(chunk)
+                start += len(chunk)
+                if self._pending.rows >= self.batch_size:
+                    self._submit()
+            return
+        iterator = iter(events)
+        while chunk := list(itertools.islice(iterator, self.batch_size - self._pending.rows)):
+            self._pending.extend(chunk)
+            if self._pending.rows >= self.batch_size:
+                self._submit()
 
     def write_batch(self, batch_id: str, events: Iterable[Event]) -> int:
         """Commit ``events`` as one batch named ``batch_id``; returns how many.
@@ -135,9 +164,10 @@ class EventWriter:
         if batch_id in self._stored:
             log.info("batch %r of %r is stored already: skipped", batch_id, self.simulation_id)
             return 0
-        batch = list(events)
-        self._submit(batch, batch_id)
-        return len(batch)
+        self._pending.extend(events)
+        rows = self._pending.rows
+        self._submit(batch_id)
+        return rows
 
     def sync(self) -> None:
         """Wait until every batch handed over is committed (or raise why not)."""
@@ -147,25 +177,18 @@ class EventWriter:
     @property
     def buffered(self) -> int:
         """Events handed in and not yet flushed as a batch."""
-        return len(self._buffer)
+        return self._pending.rows + len(self._appended)
 
     @property
     def stored_batch_ids(self) -> frozenset[str]:
         """Ids of the run's batches stored, or handed over to be (this writer's included)."""
         return frozenset(self._stored)
 
-    def _submit(self, batch: list[Event], batch_id: str | None = None) -> None:
+    def _submit(self, batch_id: str | None = None) -> None:
+        """Hand the batch built so far to the ingest thread."""
         self._check_usable()
-        # Encoding overlaps with the commit of the previous batch.
-        # Rows in errors count from the writer's first event.
-        encoded, registers = encode_events(
-            event_layout(),
-            batch,
-            self.simulation_id,
-            self._next_seq,
-            self._ticks_per_day,
-            self._next_seq - self._first_seq,
-        )
+        encoded, registers = self._pending.take()
+        # The previous batch committed while this one was built.
         self._wait()
         batch_id = batch_id or auto_batch_id(self._next_seq)
         ledger = (batch_id, self._next_seq)
@@ -249,8 +272,9 @@ class EventWriter:
         """Drop the unflushed events; a batch already handed over still commits."""
         if self._closed:
             return
-        dropped = len(self._buffer)
-        self._buffer = []
+        dropped = self.buffered
+        self._appended = []
+        self._pending.clear()
         try:
             self._wait()
         except WriteError:
