@@ -5,8 +5,8 @@
 //! (raw Arrow output buffers), `events` (the event encoder and its stream),
 //! `rows` (the row encoder of every other table), `replay` (the native
 //! reader: stored events back as dicts or JSON lines), and beside them the Arrow
-//! PyCapsule export, the error classes and strict value extraction. This file
-//! only registers what Python sees.
+//! PyCapsule export, the error classes, strict value extraction and a str's
+//! text read in place. This file only registers what Python sees.
 
 use pyo3::prelude::*;
 
@@ -18,6 +18,7 @@ mod events;
 mod json;
 mod replay;
 mod rows;
+mod str_text;
 mod values;
 
 #[pymodule]

@@ -26,6 +26,7 @@ use crate::events::source::EventSource;
 use crate::json::key_cache::{BadKey, KeyCache};
 use crate::json::text::write_str;
 use crate::json::writer::{key_text, under_key, JsonWriter};
+use crate::str_text::utf8;
 use crate::values::{exact_int_i64, extract_f64, pause, IntError, YIELD_EVERY};
 
 /// How rows are numbered: `event_seq` from `first_seq`, rows in errors from
@@ -181,7 +182,7 @@ impl<'py, 'a> Encoder<'py, 'a> {
         let Ok(event_type) = event_type.cast::<PyString>() else {
             return Err(failure("event_type", "a str", &event_type));
         };
-        let event_type_str = event_type.to_str().map_err(|_| {
+        let event_type_str = utf8(&event_type).map_err(|_| {
             failure(
                 "event_type",
                 "a str encodable as UTF-8",

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use pyo3::Borrowed;
 
+use crate::str_text::utf8;
 use crate::values::describe;
 
 /// Keys with a column of their own. `event_type` and `tick` are left out of
@@ -100,9 +101,7 @@ pub fn id_text(value: &Borrowed<'_, '_, PyAny>, name: &str) -> Result<Option<IdT
     let Ok(s) = value.cast::<PyString>() else {
         return Err(failure(name, "a str id", value));
     };
-    let text = s
-        .to_str()
-        .map_err(|_| failure(name, "a str encodable as UTF-8", value))?;
+    let text = utf8(&s).map_err(|_| failure(name, "a str encodable as UTF-8", value))?;
     Ok(Some(IdText {
         object: s.as_ptr(),
         text: text.as_ptr(),

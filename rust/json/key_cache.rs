@@ -9,6 +9,7 @@ use pyo3::Borrowed;
 use crate::columns::interner::FastMap;
 use crate::json::money_keys::{money_rule, Money};
 use crate::json::text::write_str;
+use crate::str_text::{cached_hash, utf8};
 
 /// What the writer needs to know of a dict key, worked out once per key object.
 pub struct KeyInfo {
@@ -112,15 +113,8 @@ impl KeyCache {
 
     /// A key object not seen before: found by its text, or a new text.
     fn by_text(&mut self, key: &Bound<'_, PyString>) -> Result<Key, BadKey> {
-        let text = key.to_str().map_err(|_| BadKey::NotUtf8)?;
-        // Only an exact str's hash is sure to be its cached text hash (a
-        // subclass may define its own, in Python).
-        let hash = if key.is_exact_instance_of::<PyString>() {
-            // SAFETY: the GIL is held; an exact str's hash cannot fail.
-            unsafe { ffi::PyObject_Hash(key.as_ptr()) }
-        } else {
-            -1
-        };
+        let text = utf8(key).map_err(|_| BadKey::NotUtf8)?;
+        let hash = cached_hash(key).unwrap_or(-1);
         let slot = (hash as usize) % TEXT_SLOTS;
         if hash != -1 {
             let (seen, index) = self.by_hash[slot];

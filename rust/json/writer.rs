@@ -10,6 +10,7 @@ use crate::dict_items::for_each_item;
 use crate::json::key_cache::{BadKey, KeyCache};
 use crate::json::money_keys::{money_rule, Money};
 use crate::json::text::{write_f64, write_i64, write_str};
+use crate::str_text::utf8;
 use crate::values::{describe, exact_int_i64, IntError};
 
 /// Nesting deeper than this is refused rather than risking the stack.
@@ -149,9 +150,7 @@ impl JsonWriter<'_> {
         if money == Money::Strict {
             return Err(fail("int cents", s.as_any()));
         }
-        let text = s
-            .to_str()
-            .map_err(|_| fail("a str encodable as UTF-8", s.as_any()))?;
+        let text = utf8(s).map_err(|_| fail("a str encodable as UTF-8", s.as_any()))?;
         write_str(self.out, text);
         Ok(())
     }
