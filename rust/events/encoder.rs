@@ -115,7 +115,9 @@ impl<'py, 'a> Encoder<'py, 'a> {
         let keys = &mut *self.keys;
         let write_details = |out: &mut Vec<u8>| {
             out.push(b'{');
-            let mut first = true;
+            // Each item is followed by a ','; the last one becomes the '}'.
+            // Roles are told apart by comparisons, not a jump table: fewer
+            // mispredicted branches on events of mixed kinds (perf).
             for_each_item(dict, |key, value| {
                 let found = match keys.classify(key) {
                     Ok(found) => found,
@@ -124,39 +126,36 @@ impl<'py, 'a> Encoder<'py, 'a> {
                         return Err(failure("<event>", "keys encodable as UTF-8", &key))
                     }
                 };
-                match usize::from(found.role) {
-                    ROLE_EVENT_TYPE => {
+                let role = found.role;
+                if role < ROLE_FIRST_AGENT as u8 {
+                    if role == ROLE_EVENT_TYPE as u8 {
                         event_type = value.as_ptr();
-                        return Ok(());
-                    }
-                    ROLE_TICK => {
+                    } else if role == ROLE_TICK as u8 {
                         tick = value.as_ptr();
-                        return Ok(());
-                    }
-                    ROLE_REGISTER_KEY => register_key = value.as_ptr(),
-                    ROLE_NEW_VALUE => new_value = value.as_ptr(),
-                    _ => {}
-                }
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                append(out, &keys.get(found.index).encoded);
-                let role = usize::from(found.role);
-                if (ROLE_FIRST_AGENT..=ROLE_TX_ID).contains(&role) {
-                    // An id: written here, and its text kept for its column.
-                    let name = SPECIAL_KEYS[role];
-                    let Some(text) = id_text(&value, name)? else {
-                        append(out, b"null");
-                        return Ok(());
-                    };
-                    write_str(out, text.as_str());
-                    if role == ROLE_TX_ID {
-                        tx = Some(text);
-                    } else if agent.as_ref().is_none_or(|(best, _)| found.role < *best) {
-                        agent = Some((found.role, text));
                     }
                     return Ok(());
+                }
+                append(out, &keys.get(found.index).encoded);
+                if role <= ROLE_TX_ID as u8 {
+                    // An id: written here, and its text kept for its column.
+                    match id_text(&value, SPECIAL_KEYS[usize::from(role)])? {
+                        None => append(out, b"null"),
+                        Some(text) => {
+                            write_str(out, text.as_str());
+                            if role == ROLE_TX_ID as u8 {
+                                tx = Some(text);
+                            } else if agent.as_ref().is_none_or(|(best, _)| role < *best) {
+                                agent = Some((role, text));
+                            }
+                        }
+                    }
+                    out.push(b',');
+                    return Ok(());
+                }
+                if role == ROLE_REGISTER_KEY as u8 {
+                    register_key = value.as_ptr();
+                } else if role == ROLE_NEW_VALUE as u8 {
+                    new_value = value.as_ptr();
                 }
                 JsonWriter { out, keys }
                     .write_value(&value, found.money, 1)
@@ -164,9 +163,14 @@ impl<'py, 'a> Encoder<'py, 'a> {
                         let located = under_key(&key_text(&key))(f);
                         let field = located.path.trim_start_matches('.').to_owned();
                         Box::new((field, located.expected, located.found))
-                    })
+                    })?;
+                out.push(b',');
+                Ok(())
             })?;
-            out.push(b'}');
+            match out.last_mut() {
+                Some(last) if *last == b',' => *last = b'}',
+                _ => out.push(b'}'),
+            }
             Ok::<(), Failure>(())
         };
         // SAFETY: the JSON writer appends only ASCII (punctuation, escapes,

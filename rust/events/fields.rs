@@ -31,6 +31,8 @@ pub const ROLE_LAST_AGENT: usize = 5;
 pub const ROLE_TX_ID: usize = 6;
 // The encoder takes the roles from the first agent key to `tx_id` as ids.
 const _: () = assert!(ROLE_LAST_AGENT + 1 == ROLE_TX_ID);
+// ...and those before the first agent key as left out of `details`.
+const _: () = assert!(ROLE_EVENT_TYPE < ROLE_FIRST_AGENT && ROLE_TICK < ROLE_FIRST_AGENT);
 // A `StateRegisterSet`'s fields, kept in `details` too.
 pub const ROLE_REGISTER_KEY: usize = 7;
 pub const ROLE_NEW_VALUE: usize = 8;
