@@ -9,7 +9,9 @@ Prints rows/s of
   (c) the best pure-Python alternative: columns built in Python, details by
       json.dumps, a pyarrow table, one INSERT;
   (d) row-by-row executemany with a UUID and json.dumps per row (a sample);
-  (e) encoding alone, native vs the Python of (c);
+  (e) encoding alone, native vs the Python of (c), and native on the same
+      events built as a PyO3 simulator hands them over (a new str for every
+      key, SimCash's case; the catalog's dicts share Python's literal keys);
 and the peak memory of streaming writes of two lengths.
 """
 
@@ -35,6 +37,7 @@ from simcash_db import DatabaseManager, SimulationRunRecord
 from simcash_db._native import encode_events
 from simcash_db.encoding import event_layout
 from simcash_db.workload import catalog_events
+from simcash_db.workload.orchestrator import pyo3_objects
 from simcash_db.writers import CHUNK_ROWS, DEFAULT_BATCH_SIZE
 
 SIM = "bench-run"
@@ -244,6 +247,10 @@ def main() -> None:
         t_native = best_of(
             args.repeats, lambda _: encode_events(event_layout(), events, SIM, 0, TICKS_PER_DAY)
         )
+        built = pyo3_objects(events)
+        t_pyo3 = best_of(
+            args.repeats, lambda _: encode_events(event_layout(), built, SIM, 0, TICKS_PER_DAY)
+        )
         t_python = best_of(args.repeats, lambda _: python_columns(events))
         t_registers = registers_insert_time(directory, events, args.repeats)
 
@@ -281,6 +288,10 @@ def main() -> None:
         f"native/Python = {t_python / t_native:.1f}x |"
     )
     print(f"| (e) encode only: Python | {n / t_python:,.0f} | |")
+    print(
+        f"| (e) encode only: native, events as PyO3 builds them | {n / t_pyo3:,.0f} | "
+        f"{t_pyo3 / t_native:.2f}x the time of shared keys |"
+    )
     print()
     # (a) does all of (b)'s work plus the encoding, which holds the GIL but
     # shares the cores with DuckDB's append, plus the registers' INSERT,

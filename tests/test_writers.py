@@ -212,6 +212,30 @@ def test_streaming_writer_rejects_a_bad_batch_and_keeps_going(run_db: DatabaseMa
     assert [e["tick"] for e in run_db.get_events("s1")] == [*range(5), *range(10, 15)]
 
 
+def test_a_bad_event_drops_only_its_own_call_and_its_registers(run_db: DatabaseManager) -> None:
+    # Events are encoded as they are handed in: a call with a bad event keeps
+    # none of its events (nor the register sets among them), and what earlier
+    # calls handed in stays for the batch.
+    def register(tick: int, value: float) -> dict[str, Any]:
+        return {"event_type": "StateRegisterSet", "tick": tick, "agent_id": "A",
+                "register_key": "k", "old_value": 0.0, "new_value": value}  # fmt: skip
+
+    with run_db.event_writer("s1", batch_size=100) as writer:
+        writer.extend([*events(3), register(3, 1.0)])
+        bad = [register(3, 2.0), *events(2, start=4)]
+        bad[-1]["amount"] = 2.5
+        with pytest.raises(EncodeError) as err:
+            writer.extend(bad)
+        assert (err.value.row, err.value.field) == (6, "amount")
+        assert writer.buffered == 4
+        writer.extend(events(2, start=10))
+    assert [e["tick"] for e in run_db.get_events("s1")] == [0, 1, 2, 3, 10, 11]
+    registers = run_db.conn.execute(
+        "SELECT tick, register_value FROM agent_state_registers WHERE simulation_id = 's1'"
+    ).fetchall()
+    assert registers == [(3, 1.0)]
+
+
 def test_streaming_writer_reports_a_failed_commit(
     run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:

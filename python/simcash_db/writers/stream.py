@@ -109,7 +109,9 @@ class EventWriter:
             lower_switch_interval()
 
     def append(self, event: Event) -> None:
-        """Hand in one event; a full batch is flushed."""
+        """Hand in one event; a full batch is flushed. Appended events are
+        encoded ``APPEND_RUN`` at a time (or at the next other call): a bad
+        one raises from the call that encodes them, and drops them all."""
         self._check_usable()
         self._appended.append(event)
         if len(self._appended) >= APPEND_RUN:
