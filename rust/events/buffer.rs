@@ -9,12 +9,11 @@
 
 use std::mem;
 
-use arrow_schema::ArrowError;
-use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 
 use crate::arrow_export::ArrowBatch;
-use crate::events::encoder::{check_layout, Encoder, Numbering};
+use crate::events::encoder::{check_layout, finish_batches, Encoder, Numbering};
 use crate::events::fields::SPECIAL_KEYS;
 use crate::events::layout::{EventColumns, EventLayout};
 use crate::events::registers::RegisterLog;
@@ -115,19 +114,7 @@ impl EventBuffer {
                 .ok_or_else(|| PyOverflowError::new_err("event_seq beyond i64"))?,
             row_offset: self.numbering.row_offset.saturating_add(rows),
         };
-        let (layout, simulation_id) = (&self.layout, self.simulation_id.as_str());
-        let (events, registers) = py
-            .detach(|| {
-                Ok::<_, ArrowError>((
-                    columns.finish(&layout.events, simulation_id)?,
-                    log.finish(&layout.registers, simulation_id)?,
-                ))
-            })
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok((
-            ArrowBatch::new(layout.events.schema.clone(), vec![events]),
-            ArrowBatch::new(layout.registers.schema.clone(), vec![registers]),
-        ))
+        finish_batches(py, &self.layout, columns, &log, &self.simulation_id)
     }
 
     /// Drops the buffered events (a writer that is aborted).

@@ -282,8 +282,19 @@ pub fn encode_events<'py>(
         numbering,
         &mut 0,
     )?;
-    let layout = layout.get();
-    let (events_batch, registers_batch) = py
+    finish_batches(py, layout.get(), columns, &log, simulation_id)
+}
+
+/// The encoded events and their folded register sets as the layout's two
+/// batches, built without the GIL.
+pub fn finish_batches(
+    py: Python<'_>,
+    layout: &EventLayout,
+    columns: EventColumns,
+    log: &RegisterLog,
+    simulation_id: &str,
+) -> PyResult<(ArrowBatch, ArrowBatch)> {
+    let (events, registers) = py
         .detach(|| {
             Ok::<_, ArrowError>((
                 columns.finish(&layout.events, simulation_id)?,
@@ -292,8 +303,8 @@ pub fn encode_events<'py>(
         })
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok((
-        ArrowBatch::new(layout.events.schema.clone(), vec![events_batch]),
-        ArrowBatch::new(layout.registers.schema.clone(), vec![registers_batch]),
+        ArrowBatch::new(layout.events.schema.clone(), vec![events]),
+        ArrowBatch::new(layout.registers.schema.clone(), vec![registers]),
     ))
 }
 
