@@ -176,6 +176,15 @@ class TestSchemaVersion:
         with DatabaseManager(db_path) as db, pytest.raises(SchemaVersionError, match="no recorded"):
             db.setup()
 
+    def test_a_database_path_must_be_a_path(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        connection = duckdb.connect()
+        with pytest.raises(TypeError, match="must be a str or a Path, not DuckDBPyConnection"):
+            DatabaseManager(connection)  # type: ignore[arg-type]
+        assert list(tmp_path.iterdir()) == []  # no file named after the object
+
     def test_read_only_open_of_an_empty_database_says_so(self, db_path: Path) -> None:
         duckdb.connect(str(db_path)).close()
         with DatabaseManager(db_path, read_only=True) as db, pytest.raises(SchemaError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,10 @@ class DatabaseManager:
     def __init__(
         self, db_path: str | Path = "simulation_data.duckdb", *, read_only: bool = False
     ) -> None:
+        if not isinstance(db_path, (str, os.PathLike)):
+            # str() of anything else names a file: a connection passed here
+            # would silently open "<duckdb.DuckDBPyConnection object at ...>".
+            raise TypeError(f"db_path must be a str or a Path, not {type(db_path).__name__}")
         self.db_path = str(db_path)
         self.read_only = read_only
         self.conn: duckdb.DuckDBPyConnection = connect(self.db_path, read_only=read_only)
