@@ -4,9 +4,6 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use pyo3::prelude::*;
-use pyo3::types::PyString;
-
 /// A multiplicative hash for short integer keys (ids, object addresses);
 /// SipHash's resistance to crafted keys buys nothing here.
 #[derive(Default)]
@@ -45,7 +42,7 @@ impl Hasher for FastHasher {
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Small-integer ids for texts, in first-seen order.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct TextIds {
     by_text: HashMap<Box<str>, u32, BuildHasherDefault<FastHasher>>,
     texts: Vec<String>,
@@ -64,38 +61,6 @@ impl TextIds {
 
     pub fn text(&self, id: u32) -> &str {
         self.texts.get(id as usize).map_or("", String::as_str)
-    }
-}
-
-const RECENT_SLOTS: usize = 64;
-
-/// Ids of str objects: by address in a small direct-mapped cache first (each
-/// slot holds a reference, so the address stays its object's), by text
-/// second. Bounded, also when every event brings fresh str objects.
-pub struct AddressCache<'py> {
-    recent: Vec<Option<(Bound<'py, PyString>, u32)>>,
-}
-
-impl Default for AddressCache<'_> {
-    fn default() -> Self {
-        AddressCache {
-            recent: vec![None; RECENT_SLOTS],
-        }
-    }
-}
-
-impl<'py> AddressCache<'py> {
-    /// The id of `s` in `texts`; `s` must be valid UTF-8 (checked by the caller).
-    pub fn id(&mut self, s: &Bound<'py, PyString>, texts: &mut TextIds) -> u32 {
-        let slot = (s.as_ptr() as usize >> 4) % RECENT_SLOTS;
-        if let Some((seen, id)) = &self.recent[slot] {
-            if seen.is(s) {
-                return *id;
-            }
-        }
-        let id = texts.id(s.to_str().unwrap_or_default());
-        self.recent[slot] = Some((s.clone(), id));
-        id
     }
 }
 

@@ -90,13 +90,6 @@ impl EventBuffer {
         self.columns.len()
     }
 
-    /// `event_seq` of the next event handed in.
-    #[getter]
-    fn next_seq(&self) -> i64 {
-        // Within i64: `extend` refuses a seq beyond it.
-        self.numbering.first_seq + self.columns.len() as i64
-    }
-
     /// The buffered events as `(events, registers)` batches (as
     /// `encode_events` gives them); the buffer starts over after them.
     fn take(&mut self, py: Python<'_>) -> PyResult<(ArrowBatch, ArrowBatch)> {

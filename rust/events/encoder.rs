@@ -16,12 +16,11 @@ use crate::columns::byte_append::append;
 use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
 use crate::events::fields::{
-    failure, id_text, id_value, missing, Failure, IdText, REGISTER_EVENT, ROLE_AGENT_ID,
-    ROLE_EVENT_TYPE, ROLE_FIRST_AGENT, ROLE_NEW_VALUE, ROLE_REGISTER_KEY, ROLE_TICK, ROLE_TX_ID,
-    SPECIAL_KEYS,
+    failure, id_text, missing, Failure, IdText, REGISTER_EVENT, ROLE_AGENT_ID, ROLE_EVENT_TYPE,
+    ROLE_FIRST_AGENT, ROLE_NEW_VALUE, ROLE_REGISTER_KEY, ROLE_TICK, ROLE_TX_ID, SPECIAL_KEYS,
 };
 use crate::events::layout::{EventColumns, EventLayout};
-use crate::events::registers::{RegisterLog, Registers};
+use crate::events::registers::RegisterLog;
 use crate::events::source::EventSource;
 use crate::json::key_cache::{BadKey, KeyCache};
 use crate::json::text::write_str;
@@ -39,14 +38,14 @@ pub struct Numbering {
 
 /// Encodes events into columns and a register log it borrows, so that an
 /// `EventBuffer` can keep them between calls.
-pub struct Encoder<'py, 'a> {
+pub struct Encoder<'a> {
     ticks_per_day: i64,
     columns: &'a mut EventColumns,
-    registers: Registers<'py, 'a>,
+    registers: &'a mut RegisterLog,
     keys: &'a mut KeyCache,
 }
 
-impl<'py, 'a> Encoder<'py, 'a> {
+impl<'a> Encoder<'a> {
     pub fn new(
         ticks_per_day: i64,
         columns: &'a mut EventColumns,
@@ -56,14 +55,14 @@ impl<'py, 'a> Encoder<'py, 'a> {
         Encoder {
             ticks_per_day,
             columns,
-            registers: Registers::new(log),
+            registers: log,
             keys,
         }
     }
 
     /// Encodes up to `limit` events of `source`; `row` counts the events
     /// encoded before (of every call), numbered by `numbering`.
-    pub fn encode_from(
+    pub fn encode_from<'py>(
         &mut self,
         py: Python<'py>,
         source: &mut EventSource,
@@ -98,7 +97,7 @@ impl<'py, 'a> Encoder<'py, 'a> {
     }
 
     /// Encodes one event in a single pass over its items.
-    fn encode(&mut self, item: &Bound<'py, PyAny>, seq: i64) -> Result<(), Failure> {
+    fn encode<'py>(&mut self, item: &Bound<'py, PyAny>, seq: i64) -> Result<(), Failure> {
         let Ok(dict) = item.cast::<PyDict>() else {
             return Err(failure("<event>", "a dict", item));
         };
@@ -206,18 +205,10 @@ impl<'py, 'a> Encoder<'py, 'a> {
         };
         if event_type_str == REGISTER_EVENT {
             let agent_id = match &agent {
-                // SAFETY: the dict still holds the agent's str.
-                Some((role, id)) if usize::from(*role) == ROLE_AGENT_ID => {
-                    Some(unsafe { id.object(py) }.to_owned())
-                }
+                Some((role, id)) if usize::from(*role) == ROLE_AGENT_ID => Some(id.as_str()),
                 _ => None,
             };
-            self.register(
-                tick,
-                agent_id,
-                borrow(register_key).map(|b| b.to_owned()),
-                borrow(new_value).map(|b| b.to_owned()),
-            )?;
+            self.register(tick, agent_id, borrow(register_key), borrow(new_value))?;
         }
         let c = &mut *self.columns;
         c.seq.push(seq);
@@ -230,21 +221,22 @@ impl<'py, 'a> Encoder<'py, 'a> {
     }
 
     /// Records a `StateRegisterSet`; it belongs to the agent named `agent_id`.
-    fn register(
+    fn register<'py>(
         &mut self,
         tick: i64,
-        agent_id: Option<Bound<'py, PyString>>,
-        key: Option<Bound<'py, PyAny>>,
-        value: Option<Bound<'py, PyAny>>,
+        agent_id: Option<&str>,
+        key: Option<Borrowed<'_, 'py, PyAny>>,
+        value: Option<Borrowed<'_, 'py, PyAny>>,
     ) -> Result<(), Failure> {
         let Some(agent_id) = agent_id else {
             return Err(missing("agent_id"));
         };
         let key = key.ok_or_else(|| missing("register_key"))?;
-        let key = id_value(key, "register_key")?.ok_or_else(|| missing("register_key"))?;
+        // Written to `details` already, so a str key is known to be UTF-8.
+        let key = id_text(&key, "register_key")?.ok_or_else(|| missing("register_key"))?;
         let value = value.ok_or_else(|| missing("new_value"))?;
         let value = extract_f64(&value).map_err(|e| failure("new_value", e, &value))?;
-        self.registers.set(tick, &agent_id, &key, value);
+        self.registers.set(tick, agent_id, key.as_str(), value);
         Ok(())
     }
 }

@@ -1,7 +1,6 @@
 //! The keys of an event that the encoder treats apart (their roles), and how a
 //! bad value is reported: the field, what was expected, what was found.
 
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use pyo3::Borrowed;
@@ -53,25 +52,9 @@ pub fn missing(field: &str) -> Failure {
     ))
 }
 
-/// A str id, or None; anything else fails. Ids stay in `details` too, so
-/// the JSON writer checks that they are UTF-8 (and says so under their name).
-pub fn id_value<'py>(
-    value: Bound<'py, PyAny>,
-    name: &str,
-) -> Result<Option<Bound<'py, PyString>>, Failure> {
-    if value.is_none() {
-        return Ok(None);
-    }
-    match value.cast_into::<PyString>() {
-        Ok(s) => Ok(Some(s)),
-        Err(e) => Err(failure(name, "a str id", &e.into_inner())),
-    }
-}
-
-/// An id str of an event, borrowed from the event's dict, with its UTF-8
-/// text (which the str caches): read once, for `details` and its column.
+/// An id's UTF-8 text, borrowed from a str of the event's dict: read once,
+/// for `details` and for its column.
 pub struct IdText {
-    object: *mut ffi::PyObject,
     text: *const u8,
     len: usize,
 }
@@ -80,17 +63,9 @@ impl IdText {
     /// The id's text. Valid while the event's dict is, which the encoder
     /// holds (and leaves unchanged) while it uses one.
     pub fn as_str(&self) -> &str {
-        // SAFETY: `text` and `len` are the UTF-8 of the str at `object`,
+        // SAFETY: `text` and `len` are the UTF-8 of a str the dict holds,
         // which stays alive and unchanged while the dict holds it.
         unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.text, self.len)) }
-    }
-
-    /// The id's str object.
-    ///
-    /// # Safety
-    /// The event's dict must still hold it.
-    pub unsafe fn object<'a, 'py>(&self, py: Python<'py>) -> Borrowed<'a, 'py, PyString> {
-        unsafe { Borrowed::from_ptr(py, self.object).cast_unchecked() }
     }
 }
 
@@ -105,7 +80,6 @@ pub fn id_text(value: &Borrowed<'_, '_, PyAny>, name: &str) -> Result<Option<IdT
     };
     let text = utf8(&s).map_err(|_| failure(name, "a str encodable as UTF-8", value))?;
     Ok(Some(IdText {
-        object: s.as_ptr(),
         text: text.as_ptr(),
         len: text.len(),
     }))

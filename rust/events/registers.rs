@@ -6,10 +6,8 @@ use std::sync::Arc;
 use arrow_array::builder::{Float64Builder, Int64Builder, LargeStringBuilder};
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
-use pyo3::prelude::*;
-use pyo3::types::PyString;
 
-use crate::columns::interner::{AddressCache, FastMap, TextIds};
+use crate::columns::interner::{FastMap, TextIds};
 use crate::columns::raw::one_value_dictionary;
 use crate::events::layout::Output;
 
@@ -27,7 +25,6 @@ enum RowIndex {
 
 /// The last value of each register set in a tick, in first-seen order.
 struct RegisterFold {
-    names: TextIds,
     index: RowIndex,
     rows: Vec<(i64, u32, u32, f64)>,
 }
@@ -35,7 +32,6 @@ struct RegisterFold {
 impl Default for RegisterFold {
     fn default() -> Self {
         RegisterFold {
-            names: TextIds::default(),
             index: RowIndex::Forward {
                 tick: i64::MIN,
                 keys: FastMap::default(),
@@ -75,9 +71,14 @@ impl RegisterFold {
         }
     }
 
-    fn finish(&self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
+    fn finish(
+        &self,
+        names: &TextIds,
+        layout: &Output,
+        simulation_id: &str,
+    ) -> Result<RecordBatch, ArrowError> {
         let rows = self.rows.len();
-        let name = |id: u32| self.names.text(id);
+        let name = |id: u32| names.text(id);
         let mut tick = Int64Builder::with_capacity(rows);
         let mut agent = LargeStringBuilder::with_capacity(rows, rows * 8);
         let mut key = LargeStringBuilder::with_capacity(rows, rows * 8);
@@ -119,45 +120,16 @@ impl RegisterLog {
 
     /// The last value of each register set in a tick, as `layout` says.
     pub fn finish(&self, layout: &Output, simulation_id: &str) -> Result<RecordBatch, ArrowError> {
-        let mut fold = RegisterFold {
-            names: self.names.clone(),
-            ..RegisterFold::default()
-        };
+        let mut fold = RegisterFold::default();
         for &(tick, agent, key, value) in &self.sets {
             fold.set(tick, agent, key, value);
         }
-        fold.finish(layout, simulation_id)
-    }
-}
-
-/// Records registers into a log while the GIL is held, naming agents and
-/// keys by their str objects.
-pub struct Registers<'py, 'a> {
-    log: &'a mut RegisterLog,
-    addresses: AddressCache<'py>,
-}
-
-impl<'py, 'a> Registers<'py, 'a> {
-    pub fn new(log: &'a mut RegisterLog) -> Self {
-        Registers {
-            log,
-            addresses: AddressCache::default(),
-        }
+        fold.finish(&self.names, layout, simulation_id)
     }
 
-    /// `agent` and `key` must be valid UTF-8 (checked by the caller).
-    pub fn set(
-        &mut self,
-        tick: i64,
-        agent: &Bound<'py, PyString>,
-        key: &Bound<'py, PyString>,
-        value: f64,
-    ) {
-        let names = &mut self.log.names;
-        let (agent, key) = (
-            self.addresses.id(agent, names),
-            self.addresses.id(key, names),
-        );
-        self.log.sets.push((tick, agent, key, value));
+    /// Logs that `agent` set register `key` to `value` in `tick`.
+    pub fn set(&mut self, tick: i64, agent: &str, key: &str, value: f64) {
+        let (agent, key) = (self.names.id(agent), self.names.id(key));
+        self.sets.push((tick, agent, key, value));
     }
 }

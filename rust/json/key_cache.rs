@@ -14,13 +14,14 @@ use crate::str_text::{cached_hash, utf8};
 /// What the writer needs to know of a dict key, worked out once per key object.
 pub struct KeyInfo {
     pub money: Money,
-    /// Index of the key in the cache's `special` list, if it is one.
-    pub role: Option<usize>,
+    /// Index of the key in the cache's `special` list, or `NO_ROLE`.
+    role: u8,
     /// The key as JSON followed by ':', ready to copy.
     pub encoded: Box<[u8]>,
     text: Box<str>,
-    /// The address of the text's first key object, which the cache holds.
-    first: usize,
+    /// The text's first key object, held so that its address, which
+    /// `recent` may keep, stays its own.
+    first: Py<PyString>,
 }
 
 /// What a lookup tells of a key, small enough to live in a direct-mapped
@@ -59,8 +60,6 @@ pub struct KeyCache {
     special: &'static [&'static str],
     infos: Vec<KeyInfo>,
     by_text: FastMap<Box<str>, u32>,
-    /// The key objects whose addresses `recent` may hold.
-    held: Vec<Py<PyString>>,
     recent: Box<[(usize, Key); RECENT_SLOTS]>,
     /// Texts seen lately, direct-mapped by the str's own hash (a str keeps
     /// its hash once a dict has used it): new key objects are found here
@@ -88,7 +87,6 @@ impl KeyCache {
             special,
             infos: Vec::new(),
             by_text: FastMap::default(),
-            held: Vec::new(),
             recent: Box::new([EMPTY_SLOT; RECENT_SLOTS]),
             by_hash: Box::new([(0, NO_INDEX); TEXT_SLOTS]),
         }
@@ -98,7 +96,7 @@ impl KeyCache {
     /// needs no type check: the cache holds that very str, so no other
     /// object can have its address.
     #[inline]
-    pub fn classify<'py>(&mut self, key: Borrowed<'_, 'py, PyAny>) -> Result<Key, BadKey> {
+    pub fn classify(&mut self, key: Borrowed<'_, '_, PyAny>) -> Result<Key, BadKey> {
         let address = key.as_ptr() as usize;
         let slot = (address >> 4) % RECENT_SLOTS;
         let (seen, found) = self.recent[slot];
@@ -137,7 +135,6 @@ impl KeyCache {
             // Unbounded distinct keys: start over rather than grow forever.
             self.infos.clear();
             self.by_text.clear();
-            self.held.clear();
             self.recent.fill(EMPTY_SLOT);
             self.by_hash.fill((0, NO_INDEX));
         }
@@ -148,15 +145,18 @@ impl KeyCache {
         self.infos.push(KeyInfo {
             money: money_rule(text),
             // Roles fit a u8 below NO_ROLE (`new` checks the list's length).
-            role: self.special.iter().position(|s| *s == text),
+            role: self
+                .special
+                .iter()
+                .position(|s| *s == text)
+                .map_or(NO_ROLE, |r| r as u8),
             encoded: encoded.into_boxed_slice(),
             text: text.into(),
-            first: key.as_ptr() as usize,
+            first: key.clone().unbind(),
         });
         self.by_text.insert(text.into(), index);
         let found = self.key(index);
         let address = key.as_ptr() as usize;
-        self.held.push(key.clone().unbind());
         self.recent[(address >> 4) % RECENT_SLOTS] = (address, found);
         if hash != -1 {
             self.by_hash[slot] = (hash, index);
@@ -169,7 +169,7 @@ impl KeyCache {
     fn found(&mut self, index: u32, key: &Bound<'_, PyString>) -> Key {
         let found = self.key(index);
         let address = key.as_ptr() as usize;
-        if self.infos[index as usize].first == address {
+        if self.infos[index as usize].first.as_ptr() as usize == address {
             self.recent[(address >> 4) % RECENT_SLOTS] = (address, found);
         }
         found
@@ -179,7 +179,7 @@ impl KeyCache {
         let info = &self.infos[index as usize];
         Key {
             index,
-            role: info.role.map_or(NO_ROLE, |r| r as u8),
+            role: info.role,
             money: info.money,
         }
     }
