@@ -43,6 +43,14 @@ impl ArrowBatch {
     pub fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
         ArrowBatch { schema, batches }
     }
+
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    pub fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
 }
 
 #[pymethods]

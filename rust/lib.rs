@@ -37,6 +37,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::buffer::EventBuffer>()?;
     m.add_function(wrap_pyfunction!(events::encoder::encode_events, m)?)?;
     m.add_function(wrap_pyfunction!(rows::encoder::encode_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(rows::keys::key_summary, m)?)?;
     m.add_function(wrap_pyfunction!(replay::dicts::decode_events, m)?)?;
     m.add_function(wrap_pyfunction!(replay::lines::event_lines, m)?)?;
     m.add_function(wrap_pyfunction!(columns::buffer_pool::release_buffers, m)?)?;

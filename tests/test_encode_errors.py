@@ -221,6 +221,28 @@ def test_repeated_keys_are_refused(run_db: DatabaseManager) -> None:
     assert run_db.write_transactions("s2", [tx(1)]) == 1
 
 
+def metrics(agent: str, day: int) -> dict[str, Any]:
+    money = ("opening_balance", "closing_balance", "min_balance", "max_balance",
+             "unsecured_cap", "peak_overdraft")  # fmt: skip
+    return {"agent_id": agent, "day": day, **dict.fromkeys(money, 0)}
+
+
+def test_a_day_written_again_is_refused_and_the_next_day_is_not(run_db: DatabaseManager) -> None:
+    # The writer asks the store only about rows in the batch's key range:
+    # day 1's rows are checked against day 0's and written, day 0's again
+    # are not, and neither are two of one key in one batch.
+    write = run_db.write_tables
+    write({"daily_agent_metrics": [metrics("A", 0), metrics("B", 0)]}, simulation_id="s1")
+    write({"daily_agent_metrics": [metrics("A", 1), metrics("B", 1)]}, simulation_id="s1")
+    with pytest.raises(WriteError, match=r"\('s1', 'B', 0\) is already stored"):
+        write({"daily_agent_metrics": [metrics("C", 0), metrics("B", 0)]}, simulation_id="s1")
+    with pytest.raises(WriteError, match=r"\('s1', 'C', 2\) appears twice"):
+        write({"daily_agent_metrics": [metrics("C", 2), metrics("C", 2)]}, simulation_id="s1")
+    with pytest.raises(WriteError, match="no simulation run 'ghost'"):
+        write({"daily_agent_metrics": [metrics("C", 2)]}, simulation_id="ghost")
+    assert run_db.table_counts()["daily_agent_metrics"] == 4
+
+
 @pytest.mark.parametrize("table", ["experiments", "simulation_events", "event_batches", "nope"])
 def test_write_rows_refuses_tables_it_does_not_serve(run_db: DatabaseManager, table: str) -> None:
     with pytest.raises(WriteError):

@@ -18,6 +18,7 @@ __all__ = [
     "encode_events",
     "encode_rows",
     "event_lines",
+    "key_summary",
     "release_buffers",
     "retained_buffer_bytes",
 ]
@@ -124,6 +125,11 @@ def encode_rows(
     row_offset: int = 0,
     replace: bool = False,
 ) -> ArrowBatch: ...
+def key_summary(
+    batch: ArrowBatch, columns: list[str]
+) -> tuple[list[Any] | None, list[tuple[str, int, int]]]:
+    """The first key of ``columns`` the batch repeats, and each int key column's range."""
+
 def decode_events(source: object) -> list[dict[str, Any]]:
     """Events of an Arrow stream of (event_type, tick, details), as dicts."""
 

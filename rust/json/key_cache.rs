@@ -57,7 +57,7 @@ const KEY_CACHE_LIMIT: usize = 4096;
 /// kept is held by a strong reference, so its address cannot be reused by
 /// another string while the cache lives.
 pub struct KeyCache {
-    special: &'static [&'static str],
+    special: Box<[Box<str>]>,
     infos: Vec<KeyInfo>,
     by_text: FastMap<Box<str>, u32>,
     recent: Box<[(usize, Key); RECENT_SLOTS]>,
@@ -78,13 +78,13 @@ const EMPTY_SLOT: (usize, Key) = (
 
 impl KeyCache {
     /// `special`: keys the caller treats apart (their index is the key's role).
-    pub fn new(special: &'static [&'static str]) -> Self {
+    pub fn new(special: &[&str]) -> Self {
         assert!(
             special.len() < usize::from(NO_ROLE),
             "too many special keys"
         );
         KeyCache {
-            special,
+            special: special.iter().map(|s| Box::from(*s)).collect(),
             infos: Vec::new(),
             by_text: FastMap::default(),
             recent: Box::new([EMPTY_SLOT; RECENT_SLOTS]),
@@ -148,7 +148,7 @@ impl KeyCache {
             role: self
                 .special
                 .iter()
-                .position(|s| *s == text)
+                .position(|s| &**s == text)
                 .map_or(NO_ROLE, |r| r as u8),
             encoded: encoded.into_boxed_slice(),
             text: text.into(),

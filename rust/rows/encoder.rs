@@ -5,8 +5,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::arrow_export::ArrowBatch;
+use crate::dict_items::for_each_item;
 use crate::errors::EncodeFailure;
-use crate::json::key_cache::KeyCache;
+use crate::json::key_cache::{KeyCache, NO_ROLE};
 use crate::json::writer::JsonWriter;
 use crate::rows::builders::{finish_batch, ColumnBuilder};
 use crate::rows::spec::{ColumnDef, Kind, TableSpec};
@@ -117,18 +118,19 @@ pub fn encode_rows(
         .iter()
         .map(|c| ColumnBuilder::new(c.kind, capacity))
         .collect();
-    let keys: Vec<Bound<'_, PyString>> = spec
-        .columns
-        .iter()
-        .map(|c| PyString::intern(py, &c.name))
-        .collect();
-    let mut fixed: Vec<Option<Bound<'_, PyAny>>> = Vec::with_capacity(keys.len());
-    for key in &keys {
+    // Each row's items are walked once, their keys told apart by the key
+    // cache (whose roles are the column indices): a SimCash row is a dict
+    // of new key strs, where a lookup per column would compare texts.
+    let names: Vec<&str> = spec.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut columns_by_key = KeyCache::new(&names);
+    let mut fixed: Vec<Option<Bound<'_, PyAny>>> = Vec::with_capacity(names.len());
+    for name in &names {
         fixed.push(match constants {
-            Some(c) => c.get_item(key)?,
+            Some(c) => c.get_item(name)?,
             None => None,
         });
     }
+    let mut slots: Vec<Option<Bound<'_, PyAny>>> = vec![None; names.len()];
     let mut scratch = Vec::with_capacity(256);
     let mut key_cache = KeyCache::new(&[]);
     let fail = |row: usize, field: &str, (expected, found): Failure| {
@@ -149,12 +151,19 @@ pub fn encode_rows(
         let Ok(dict) = item.cast::<PyDict>() else {
             return Err(fail(row, "<row>", failure("a dict", &item)));
         };
-        let mut found = 0usize;
-        for (i, column) in spec.columns.iter().enumerate() {
-            let given = dict.get_item(&keys[i])?;
-            if given.is_some() {
-                found += 1;
+        let mut unknown = false;
+        for_each_item(dict, |key, value| {
+            match columns_by_key.classify(key) {
+                Ok(key) if key.role != NO_ROLE => {
+                    slots[usize::from(key.role)] = Some(value.to_owned())
+                }
+                _ => unknown = true,
             }
+            Ok::<(), ()>(())
+        })
+        .ok();
+        for (i, column) in spec.columns.iter().enumerate() {
+            let given = slots[i].take();
             let value = match (&fixed[i], given) {
                 (Some(constant), Some(given)) => {
                     if !replace && !given.eq(constant)? {
@@ -197,7 +206,7 @@ pub fn encode_rows(
             )
             .map_err(|f| fail(row, &column.name, f))?;
         }
-        if found != dict.len() {
+        if unknown {
             if let Some((name, value)) = unknown_key(dict, spec) {
                 let expected = "no such column in the table";
                 return Err(fail(row, &name, (expected, value)));

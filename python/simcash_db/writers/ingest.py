@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import duckdb
 
-from simcash_db._native import ArrowBatch, EventStream
+from simcash_db._native import ArrowBatch, EventStream, key_summary
 from simcash_db.connection import is_interrupt
 from simcash_db.errors import WriteError
 from simcash_db.models import SimulationRunRecord, TableModel
@@ -92,17 +92,9 @@ def _no_run(simulation_id: object) -> WriteError:
     return WriteError(f"no simulation run {simulation_id!r}: save its {_RUNS} row before its data")
 
 
-def check_run_exists(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> None:
-    """Refuse rows of a run that has no run row (the foreign key's job)."""
-    found = cursor.execute(
-        f"SELECT 1 FROM {_RUNS} WHERE simulation_id = ?", [simulation_id]
-    ).fetchall()
-    if not found:
-        raise _no_run(simulation_id)
-
-
 def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:
-    """``check_run_exists`` for each run the rows of ``view`` name."""
+    """Refuse rows of a run that has no run row (the foreign key's job), for
+    each run the rows of ``view`` name."""
     missing = cursor.execute(
         f"SELECT DISTINCT simulation_id FROM {view} "
         f"WHERE simulation_id NOT IN (SELECT simulation_id FROM {_RUNS}) LIMIT 1"
@@ -111,43 +103,67 @@ def check_runs_exist(cursor: duckdb.DuckDBPyConnection, view: str) -> None:
         raise _no_run(missing[0][0])
 
 
-def check_keys_unique(
+KeyRanges = list[tuple[str, int, int]]
+
+
+def check_batch_keys(model: type[TableModel], batch: ArrowBatch) -> KeyRanges | None:
+    """Refuse a batch that holds a key twice; returns each int key column's
+    (name, min, max), which bound the stored rows it could clash with, or
+    None when no key can clash (ids from a sequence)."""
+    if model.sequence_column in model.key_columns:
+        return None  # ids come from a sequence: unique by construction
+    repeated, ranges = key_summary(batch, list(model.key_columns))
+    if repeated is not None:
+        key = ", ".join(model.key_columns)
+        raise WriteError(
+            f"{model.table_name}: key ({key}) = {tuple(repeated)!r} appears twice in the batch"
+        )
+    return ranges
+
+
+def runs_stored_rows(
+    cursor: duckdb.DuckDBPyConnection,
+    simulation_id: str,
+    tables: Sequence[tuple[type[TableModel], KeyRanges]],
+) -> list[bool]:
+    """Refuse rows of a run that has no run row; for each of ``tables``
+    (with its batch's int key ranges), whether the run has stored rows in
+    that range: only those batches can clash with stored keys. One query
+    that scans no batch (a run's last rows are on the critical path of its
+    end, and a scan of a registered batch costs milliseconds)."""
+    probes = [f"EXISTS (SELECT 1 FROM {_RUNS} WHERE simulation_id = ?)"]
+    params: list[object] = [simulation_id]
+    for model, ranges in tables:
+        where = ["simulation_id = ?"] + [f"{name} BETWEEN ? AND ?" for name, _, _ in ranges]
+        probes.append(f"EXISTS (SELECT 1 FROM {model.table_name} WHERE {' AND '.join(where)})")
+        params.append(simulation_id)
+        for _, low, high in ranges:
+            params += [low, high]
+    # fetchall: DuckDB keeps a result fetched by fetchone open.
+    (found,) = cursor.execute(f"SELECT {', '.join(probes)}", params).fetchall()
+    if not found[0]:
+        raise _no_run(simulation_id)
+    return [bool(stored) for stored in found[1:]]
+
+
+def check_not_stored(
     cursor: duckdb.DuckDBPyConnection,
     model: type[TableModel],
     view: str,
     simulation_id: str | None = None,
 ) -> None:
-    """Refuse a batch that repeats a key, in itself or against stored rows.
-
-    ``simulation_id``, when every row of ``view`` is that run's, lets one
-    query look at the batch and the run's stored rows together (a run's
-    last rows are on the critical path of its end: each query costs ms).
-    """
+    """Refuse a batch with a key already stored (of ``simulation_id`` when
+    every row of ``view`` is that run's)."""
     if model.sequence_column in model.key_columns:
-        return  # ids come from a sequence: unique by construction
-    key = ", ".join(model.key_columns)
-    if simulation_id is not None:
-        repeated = cursor.execute(
-            f"SELECT {key} FROM (SELECT {key} FROM {view} UNION ALL SELECT {key} "
-            f"FROM {model.table_name} WHERE simulation_id = ?) GROUP BY ALL HAVING count(*) > 1 "
-            "LIMIT 1",
-            [simulation_id],
-        ).fetchall()
-        if not repeated:
-            return
-        # A repeat: the general checks below say which kind.
-    repeated = cursor.execute(
-        f"SELECT {key} FROM {view} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-    ).fetchall()
-    if repeated:
-        raise WriteError(
-            f"{model.table_name}: key ({key}) = {repeated[0]!r} appears twice in the batch"
-        )
+        return
     on = " AND ".join(f"s.{k} = i.{k}" for k in model.key_columns)
+    runs = "= ?" if simulation_id is not None else f"IN (SELECT DISTINCT simulation_id FROM {view})"
     clash = cursor.execute(
         f"SELECT {', '.join(f'i.{k}' for k in model.key_columns)} "
         f"FROM {view} i JOIN {model.table_name} s ON {on} "
-        f"WHERE s.simulation_id IN (SELECT DISTINCT simulation_id FROM {view}) LIMIT 1"
+        f"WHERE s.simulation_id {runs} LIMIT 1",
+        [simulation_id] if simulation_id is not None else [],
     ).fetchall()
     if clash:
+        key = ", ".join(model.key_columns)
         raise WriteError(f"{model.table_name}: key ({key}) = {clash[0]!r} is already stored")

@@ -16,10 +16,11 @@ from simcash_db.models import MODELS_BY_TABLE, TableModel
 from simcash_db.records import insert
 from simcash_db.writers.ingest import (
     append,
-    check_keys_unique,
-    check_run_exists,
+    check_batch_keys,
+    check_not_stored,
     check_runs_exist,
     registered,
+    runs_stored_rows,
 )
 
 Row = Mapping[str, Any]
@@ -67,29 +68,37 @@ def write_tables(
 ) -> list[int]:
     """``write_rows`` for several natively encoded tables in one transaction
     (one commit: a recorder's day rows); returns the rows of each."""
-    batches = []
+    encoded = []
     for model, rows in tables:
         if not natively_encodable(model):
             raise TypeError(f"{model.table_name} is not written natively; use write_rows")
-        batches.append((model, encode_rows(table_spec(model), rows, constants, replace=replace)))
-    written = [batch.num_rows for _, batch in batches]
-    if not any(written):
+        encoded.append((model, encode_rows(table_spec(model), rows, constants, replace=replace)))
+    written = [batch.num_rows for _, batch in encoded]
+    # A key twice in a batch is refused before anything is sent.
+    batches = [
+        (model, batch, check_batch_keys(model, batch)) for model, batch in encoded if batch.num_rows
+    ]
+    if not batches:
         return written
-    what = ", ".join(f"{batch.num_rows} rows of {model.table_name}" for model, batch in batches)
+    what = ", ".join(f"{batch.num_rows} rows of {model.table_name}" for model, batch, _ in batches)
     # Rows given their run as a constant all carry it (the encoder sees to that).
     run = (constants or {}).get("simulation_id")
     run_id = run if isinstance(run, str) else None
     try:
         with transaction(cursor):
+            keyed = [(model, ranges) for model, _, ranges in batches if ranges is not None]
             if run_id is not None:
-                check_run_exists(cursor, run_id)
-            for model, batch in batches:
-                if batch.num_rows:
-                    with registered(cursor, batch) as view:
-                        if run_id is None:
-                            check_runs_exist(cursor, view)
-                        check_keys_unique(cursor, model, view, run_id)
-                        append(cursor, model.table_name, view, batch.column_names)
+                stored = iter(runs_stored_rows(cursor, run_id, keyed))
+            else:
+                stored = iter([True] * len(keyed))
+            for model, batch, ranges in batches:
+                clash = ranges is not None and next(stored)
+                with registered(cursor, batch) as view:
+                    if run_id is None:
+                        check_runs_exist(cursor, view)
+                    if clash:
+                        check_not_stored(cursor, model, view, run_id)
+                    append(cursor, model.table_name, view, batch.column_names)
     except duckdb.Error as exc:
         if is_interrupt(exc):
             raise KeyboardInterrupt from exc
