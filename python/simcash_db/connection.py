@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,12 +119,15 @@ def sql_string(text: str | Path) -> str:
 
 
 def fetch_one(
-    conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
+    conn: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object] | Mapping[str, object] = (),
 ) -> tuple[Any, ...] | None:
     """The first row of ``sql``, fetched so that no result stays open.
 
     duckdb 2.0 streams results: a half-read result blocks ``register`` and
     ``sql`` on its connection, so the library always fetches to the end.
     """
-    found = conn.execute(sql, list(params)).fetchall()
+    bound = dict(params) if isinstance(params, Mapping) else list(params)
+    found = conn.execute(sql, bound).fetchall()
     return found[0] if found else None

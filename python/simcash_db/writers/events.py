@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -22,12 +22,7 @@ from simcash_db.encoding import event_layout
 from simcash_db.errors import NotFoundError, write_failure
 from simcash_db.models import SimulationEventRecord, SimulationRunRecord
 from simcash_db.writers.ingest import append, registered
-from simcash_db.writers.ledger import (
-    auto_batch_id,
-    check_batch_id,
-    record_batch,
-    stored_batch_ids,
-)
+from simcash_db.writers.ledger import LEDGER, auto_batch_id, check_batch_id, record_batch
 from simcash_db.writers.pipeline import Started
 from simcash_db.writers.registers import upsert_registers
 
@@ -45,19 +40,32 @@ _RUNS = SimulationRunRecord.table_name
 DEFAULT_BATCH_SIZE = 2 * CHUNK_ROWS
 
 
-def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> tuple[int, int]:
-    """(ticks_per_day, next event_seq) of a run; NotFoundError if it has no row."""
+class RunLayout(NamedTuple):
+    """What a writer of a run's events needs to know of the run."""
+
+    ticks_per_day: int
+    #: The ``event_seq`` of the run's next event.
+    next_seq: int
+    #: Ids of the run's stored batches (the ledger).
+    batch_ids: frozenset[str]
+
+
+def run_layout(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> RunLayout:
+    """The run's ``RunLayout``, in one query (a recorded run's start waits
+    for it); NotFoundError if the run has no row."""
     row = fetch_one(
         cursor,
         f"SELECT ticks_per_day, (SELECT coalesce(max(event_seq) + 1, 0) FROM {EVENTS_TABLE} "
-        f"WHERE simulation_id = ?) FROM {_RUNS} WHERE simulation_id = ?",
-        [simulation_id, simulation_id],
+        "WHERE simulation_id = $run), "
+        f"(SELECT coalesce(list(batch_id), []) FROM {LEDGER} WHERE simulation_id = $run) "
+        f"FROM {_RUNS} WHERE simulation_id = $run",
+        {"run": simulation_id},
     )
     if row is None:
         raise NotFoundError(
             f"no simulation run {simulation_id!r}: save its {_RUNS} row before its events"
         )
-    return int(row[0]), int(row[1])
+    return RunLayout(int(row[0]), int(row[1]), frozenset(row[2]))
 
 
 def append_encoded(
@@ -100,12 +108,12 @@ def write_events(
     used. The default, ``CHUNK_ROWS``, is one DuckDB row group, the unit an
     append thread takes; half or twice that was 10-25% slower (measured).
     """
-    ticks_per_day, next_seq = run_layout(cursor, simulation_id)
     if batch_id is not None:
         check_batch_id(batch_id)
-        if batch_id in stored_batch_ids(cursor, simulation_id):
-            log.info("batch %r of %r is stored already: skipped", batch_id, simulation_id)
-            return 0
+    ticks_per_day, next_seq, stored = run_layout(cursor, simulation_id)
+    if batch_id is not None and batch_id in stored:
+        log.info("batch %r of %r is stored already: skipped", batch_id, simulation_id)
+        return 0
     stream = EventStream(
         event_layout(), events, simulation_id, next_seq, ticks_per_day, chunk_rows=batch_size
     )

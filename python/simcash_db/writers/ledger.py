@@ -6,7 +6,7 @@ import duckdb
 
 from simcash_db.models import EventBatchRecord
 
-_LEDGER = EventBatchRecord.table_name
+LEDGER = EventBatchRecord.table_name
 
 AUTO_BATCH_PREFIX = "auto:"
 
@@ -16,19 +16,12 @@ def auto_batch_id(first_seq: int) -> str:
     return f"{AUTO_BATCH_PREFIX}{first_seq}"
 
 
-def stored_batch_ids(cursor: duckdb.DuckDBPyConnection, simulation_id: str) -> set[str]:
-    rows = cursor.execute(
-        f"SELECT batch_id FROM {_LEDGER} WHERE simulation_id = ?", [simulation_id]
-    ).fetchall()
-    return {batch_id for (batch_id,) in rows}
-
-
 def record_batch(
     cursor: duckdb.DuckDBPyConnection, simulation_id: str, batch_id: str, first_seq: int, count: int
 ) -> None:
     """The batch's ledger row, in the batch's own transaction: both land or neither."""
     cursor.execute(
-        f"INSERT INTO {_LEDGER} VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
+        f"INSERT INTO {LEDGER} VALUES (?, ?, ?, ?)", [simulation_id, batch_id, first_seq, count]
     )
 
 
@@ -37,7 +30,7 @@ def record_auto_batch_sql(view: str) -> str:
     registered batch ``view``, to join others in one ``execute``: every value
     comes from the batch's own rows, none is written into the SQL text."""
     return (
-        f"INSERT INTO {_LEDGER} SELECT any_value(simulation_id), "
+        f"INSERT INTO {LEDGER} SELECT any_value(simulation_id), "
         f"'{AUTO_BATCH_PREFIX}' || min(event_seq), min(event_seq), count(*) FROM {view}"
     )
 

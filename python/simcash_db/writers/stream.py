@@ -27,7 +27,6 @@ from simcash_db.writers.ledger import (
     check_batch_id,
     record_auto_batch_sql,
     record_batch,
-    stored_batch_ids,
 )
 from simcash_db.writers.pipeline import IngestPipeline, Started
 from simcash_db.writers.switching import lower_switch_interval, restore_switch_interval
@@ -89,8 +88,8 @@ class EventWriter:
         # its own (a simulator's tick) would only pay that wait (1-2 ms).
         self._until_started = encode_overlap
         self._cursor = cursor
-        self._ticks_per_day, self._next_seq = run_layout(cursor, simulation_id)
-        self._stored = stored_batch_ids(cursor, simulation_id)
+        self._ticks_per_day, self._next_seq, stored = run_layout(cursor, simulation_id)
+        self._stored = set(stored)
         # The batch being built, encoded; rows in errors count from the
         # writer's first event.
         self._pending = EventBuffer(
