@@ -16,7 +16,7 @@ import pytest
 import simcash_db.writers.events as events_module
 import simcash_db.writers.stream as stream_module
 from factories import make_run
-from simcash_db import DatabaseManager, EncodeError, WriteError
+from simcash_db import DatabaseManager, EncodeError, NotFoundError, WriteError
 from simcash_db._native import (
     EventLayout,
     EventStream,
@@ -29,6 +29,7 @@ from simcash_db.encoding import event_layout
 from simcash_db.models import (
     AgentStateRegisterRecord,
     SimulationEventRecord,
+    SimulationStatus,
 )
 from simcash_db.schema import column_names
 from simcash_db.writers.switching import RECORDING_SWITCH_INTERVAL
@@ -425,8 +426,6 @@ def test_threads_writing_different_runs_store_exactly_their_own(db: DatabaseMana
 def test_a_writer_for_an_unknown_run_is_refused_and_leaves_nothing_open(
     db: DatabaseManager,
 ) -> None:
-    from simcash_db import NotFoundError
-
     threads = threading.active_count()
     for _ in range(3):
         with pytest.raises(NotFoundError, match="no simulation run 'ghost'"):
@@ -507,3 +506,18 @@ def test_an_open_event_writer_hands_the_gil_over_quickly_and_puts_the_interval_b
     assert sys.getswitchinterval() == before
     with run_db.event_writer("s1", quick_switching=False):
         assert sys.getswitchinterval() == before
+
+
+def test_a_run_row_is_completed_in_place_and_only_its_own_fields(run_db: DatabaseManager) -> None:
+    run = run_db.require_simulation_run("s1")
+    done = run.model_copy(update={"status": SimulationStatus.COMPLETED, "total_cost": 1234})
+    run_db.update_simulation_run(done, ["status", "total_cost"])
+    stored = run_db.require_simulation_run("s1")
+    assert (stored.status, stored.total_cost) == (SimulationStatus.COMPLETED, 1234)
+    assert stored.model_dump(exclude={"status", "total_cost"}) == run.model_dump(
+        exclude={"status", "total_cost"}
+    )
+    with pytest.raises(ValueError, match="experiment_id"):
+        run_db.update_simulation_run(done, ["status", "experiment_id"])
+    with pytest.raises(NotFoundError, match="'ghost'"):
+        run_db.update_simulation_run(done.model_copy(update={"simulation_id": "ghost"}), ["status"])

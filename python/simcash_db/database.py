@@ -146,6 +146,18 @@ class DatabaseManager:
         with transaction(self.conn):
             records.upsert(self.conn, run)
 
+    def update_simulation_run(self, run: SimulationRunRecord, fields: Iterable[str]) -> None:
+        """Store ``fields`` of ``run`` (status, end time, totals: no key or
+        foreign-key column) in its stored row, in one statement, as a
+        recorder completing a run does; NotFoundError if it has no row."""
+        names = tuple(fields)
+        model = SimulationRunRecord
+        indexed = {*model.key_columns, *(c for fk in model.foreign_keys for c in fk.columns)}
+        if indexed.intersection(names):
+            raise ValueError(f"use save_simulation_run to change {sorted(indexed & set(names))}")
+        if not records.update(self.conn, run, names):
+            raise NotFoundError(f"no simulation run {run.simulation_id!r} to update")
+
     def get_simulation_run(self, simulation_id: str) -> SimulationRunRecord | None:
         found = records.select(self.conn, SimulationRunRecord, "simulation_id = ?", [simulation_id])
         return found[0] if found else None

@@ -77,6 +77,20 @@ def upsert(conn: duckdb.DuckDBPyConnection, record: TableModel) -> None:
         )
 
 
+def update(conn: duckdb.DuckDBPyConnection, record: TableModel, names: tuple[str, ...]) -> int:
+    """Set ``names`` of the row with ``record``'s key to ``record``'s values,
+    in one statement; returns the rows updated (0 or 1). For columns no
+    index covers (see ``upsert``): no key and no foreign key."""
+    model = type(record)
+    key = model.key_columns
+    (count,) = conn.execute(
+        f"UPDATE {model.table_name} SET {', '.join(f'{n} = ?' for n in names)} "
+        f"WHERE {' AND '.join(f'{k} = ?' for k in key)}",
+        [*to_params(record, names), *to_params(record, key)],
+    ).fetchall()[0]
+    return int(count)
+
+
 def select(
     conn: duckdb.DuckDBPyConnection,
     model: type[M],

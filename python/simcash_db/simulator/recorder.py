@@ -338,16 +338,15 @@ class RunRecorder:
         finally:
             self._row_writer.shutdown()
             self._restore_switching()
-        self.run = self.run.model_copy(
-            update={
-                "status": SimulationStatus.COMPLETED,
-                **self._ended(),
-                "total_transactions": transactions,
-                "total_settlements": int(system.get("total_settlements", 0)),
-                "total_cost": self._day_costs,
-            }
-        )
-        self.db.save_simulation_run(self.run)
+        completed = {
+            "status": SimulationStatus.COMPLETED,
+            **self._ended(),
+            "total_transactions": transactions,
+            "total_settlements": int(system.get("total_settlements", 0)),
+            "total_cost": self._day_costs,
+        }
+        self.run = self.run.model_copy(update=completed)
+        self.db.update_simulation_run(self.run, completed)  # one statement: the run's last
         return self.run
 
     def fail(self) -> None:
