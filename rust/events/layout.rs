@@ -96,12 +96,11 @@ impl Output {
                     column.name
                 )));
             }
-            let data_type = if index == 0 {
-                run_id_type()
+            fields.push(if index == 0 {
+                Field::new(column.name.clone(), run_id_type(), column.nullable)
             } else {
-                column.kind.data_type()
-            };
-            fields.push(Field::new(column.name.clone(), data_type, column.nullable));
+                column.kind.field(&column.name, column.nullable)
+            });
             order.push(index);
         }
         if let Some(missing) = fillers
