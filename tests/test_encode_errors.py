@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import pytest
@@ -257,3 +258,22 @@ def test_ints_at_the_edges_of_i64_are_exact(run_db: DatabaseManager) -> None:
     run_db.write_events("s1", [{"event_type": "X", "tick": I64_MAX, "amount": I64_MAX}])
     (event,) = run_db.get_events("s1")
     assert event == {"event_type": "X", "tick": I64_MAX, "amount": I64_MAX}
+
+
+def test_tables_encoded_on_one_thread_are_stored_from_another(run_db: DatabaseManager) -> None:
+    tables = {"daily_agent_metrics": [metrics("A", 0)], "transactions": [tx(1), tx(2)]}
+    encoded = run_db.encode_tables(tables, simulation_id="s1")
+    assert run_db.table_counts()["transactions"] == 0  # encoding stores nothing
+    written: list[dict[str, int]] = []
+    worker = threading.Thread(target=lambda: written.append(run_db.write_encoded(encoded)))
+    worker.start()
+    worker.join()
+    assert written == [{"daily_agent_metrics": 1, "transactions": 2}]
+    with pytest.raises(WriteError, match="already stored"):
+        run_db.write_encoded(encoded)
+    with pytest.raises(EncodeError, match=r"row 1.*'amount'"):
+        run_db.encode_tables({"transactions": [tx(3), tx(4, amount=1.5)]}, simulation_id="s1")
+    ghost = run_db.encode_tables({"transactions": [tx(5)]}, simulation_id="ghost")
+    with pytest.raises(WriteError, match="no simulation run 'ghost'"):
+        run_db.write_encoded(ghost)
+    assert run_db.table_counts()["transactions"] == 2

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 from pydantic import ValidationError
 
-from simcash_db._native import encode_rows
+from simcash_db._native import ArrowBatch, encode_rows
 from simcash_db.connection import is_interrupt, transaction
 from simcash_db.encoding import natively_encodable, table_spec
 from simcash_db.errors import WriteError, write_failure
@@ -68,22 +69,58 @@ def write_tables(
 ) -> list[int]:
     """``write_rows`` for several natively encoded tables in one transaction
     (one commit: a recorder's day rows); returns the rows of each."""
-    encoded = []
+    return store_tables(cursor, encode_tables(tables, constants, replace=replace))
+
+
+@dataclass(frozen=True)
+class EncodedTables:
+    """Rows of several tables, encoded by ``encode_tables`` and not yet
+    stored: a caller can encode on the thread that just built the rows
+    (they are in its core's cache: a run's final rows encode in about half
+    the time there) and store them on another."""
+
+    batches: tuple[tuple[type[TableModel], ArrowBatch], ...]
+    #: The run every row belongs to, when the call gave it.
+    simulation_id: str | None
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {model.table_name: batch.num_rows for model, batch in self.batches}
+
+
+def encode_tables(
+    tables: Sequence[tuple[type[TableModel], Iterable[Row]]],
+    constants: Mapping[str, object] | None = None,
+    *,
+    replace: bool = False,
+) -> EncodedTables:
+    """Encode each table's rows (see ``write_rows`` for ``constants`` and
+    ``replace``); bad input raises EncodeError naming the row and field."""
+    batches = []
     for model, rows in tables:
         if not natively_encodable(model):
             raise TypeError(f"{model.table_name} is not written natively; use write_rows")
-        encoded.append((model, encode_rows(table_spec(model), rows, constants, replace=replace)))
-    written = [batch.num_rows for _, batch in encoded]
+        batches.append((model, encode_rows(table_spec(model), rows, constants, replace=replace)))
+    # Rows given their run as a constant all carry it (the encoder sees to that).
+    run = (constants or {}).get("simulation_id")
+    return EncodedTables(tuple(batches), run if isinstance(run, str) else None)
+
+
+def store_tables(cursor: duckdb.DuckDBPyConnection, encoded: EncodedTables) -> list[int]:
+    """Append encoded tables in one transaction, after the checks the missing
+    keys and foreign keys owe (see ``ingest``); returns the rows of each.
+    A missing run or a repeated key raises WriteError, and nothing is written."""
+    written = [batch.num_rows for _, batch in encoded.batches]
     # A key twice in a batch is refused before anything is sent.
     batches = [
-        (model, batch, check_batch_keys(model, batch)) for model, batch in encoded if batch.num_rows
+        (model, batch, check_batch_keys(model, batch))
+        for model, batch in encoded.batches
+        if batch.num_rows
     ]
     if not batches:
         return written
     what = ", ".join(f"{batch.num_rows} rows of {model.table_name}" for model, batch, _ in batches)
-    # Rows given their run as a constant all carry it (the encoder sees to that).
-    run = (constants or {}).get("simulation_id")
-    run_id = run if isinstance(run, str) else None
+    run_id = encoded.simulation_id
     try:
         with transaction(cursor):
             keyed = [(model, ranges) for model, _, ranges in batches if ranges is not None]
