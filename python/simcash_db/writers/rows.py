@@ -16,6 +16,7 @@ from simcash_db.errors import WriteError, write_failure
 from simcash_db.models import MODELS_BY_TABLE, TableModel
 from simcash_db.records import insert
 from simcash_db.writers.ingest import (
+    KeyRanges,
     append,
     check_batch_keys,
     check_not_stored,
@@ -74,18 +75,19 @@ def write_tables(
 
 @dataclass(frozen=True)
 class EncodedTables:
-    """Rows of several tables, encoded by ``encode_tables`` and not yet
-    stored: a caller can encode on the thread that just built the rows
-    (they are in its core's cache: a run's final rows encode in about half
-    the time there) and store them on another."""
+    """Rows of several tables, encoded and their keys checked by
+    ``encode_tables``, not yet stored: a caller can encode on the thread
+    that just built the rows (they are in its core's cache: a run's final
+    rows encode in about half the time there) and store them on another."""
 
-    batches: tuple[tuple[type[TableModel], ArrowBatch], ...]
+    #: Each table's model, batch and int key ranges (see ``check_batch_keys``).
+    batches: tuple[tuple[type[TableModel], ArrowBatch, KeyRanges | None], ...]
     #: The run every row belongs to, when the call gave it.
     simulation_id: str | None
 
     @property
     def rows(self) -> dict[str, int]:
-        return {model.table_name: batch.num_rows for model, batch in self.batches}
+        return {model.table_name: batch.num_rows for model, batch, _ in self.batches}
 
 
 def encode_tables(
@@ -95,12 +97,14 @@ def encode_tables(
     replace: bool = False,
 ) -> EncodedTables:
     """Encode each table's rows (see ``write_rows`` for ``constants`` and
-    ``replace``); bad input raises EncodeError naming the row and field."""
+    ``replace``); bad input raises EncodeError naming the row and field, a
+    key twice in a table's rows WriteError."""
     batches = []
     for model, rows in tables:
         if not natively_encodable(model):
             raise TypeError(f"{model.table_name} is not written natively; use write_rows")
-        batches.append((model, encode_rows(table_spec(model), rows, constants, replace=replace)))
+        batch = encode_rows(table_spec(model), rows, constants, replace=replace)
+        batches.append((model, batch, check_batch_keys(model, batch)))
     # Rows given their run as a constant all carry it (the encoder sees to that).
     run = (constants or {}).get("simulation_id")
     return EncodedTables(tuple(batches), run if isinstance(run, str) else None)
@@ -110,13 +114,8 @@ def store_tables(cursor: duckdb.DuckDBPyConnection, encoded: EncodedTables) -> l
     """Append encoded tables in one transaction, after the checks the missing
     keys and foreign keys owe (see ``ingest``); returns the rows of each.
     A missing run or a repeated key raises WriteError, and nothing is written."""
-    written = [batch.num_rows for _, batch in encoded.batches]
-    # A key twice in a batch is refused before anything is sent.
-    batches = [
-        (model, batch, check_batch_keys(model, batch))
-        for model, batch in encoded.batches
-        if batch.num_rows
-    ]
+    written = [batch.num_rows for _, batch, _ in encoded.batches]
+    batches = [entry for entry in encoded.batches if entry[1].num_rows]
     if not batches:
         return written
     what = ", ".join(f"{batch.num_rows} rows of {model.table_name}" for model, batch, _ in batches)
