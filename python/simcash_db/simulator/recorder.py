@@ -28,7 +28,7 @@ from simcash_db.models.enums import CheckpointType, PolicyCreator
 from simcash_db.models.timestamps import utc_now
 from simcash_db.simulator.protocol import Orchestrator
 from simcash_db.snapshots import SnapshotRepository, canonical_hash
-from simcash_db.writers import EncodedTables, EventWriter
+from simcash_db.writers import EventWriter
 from simcash_db.writers.switching import lower_switch_interval, restore_switch_interval
 
 log = logging.getLogger("simcash_db")
@@ -307,18 +307,18 @@ class RunRecorder:
         if self.checkpoint_each_day:
             self.checkpoint(CheckpointType.END_OF_DAY, f"end of day {day}")
 
-    def _submit_rows(self, tables: Mapping[str, list[Any]] | EncodedTables) -> None:
+    def _submit_rows(self, tables: Mapping[str, list[Any]]) -> None:
+        self._submit_write(
+            self.db.write_tables, tables, simulation_id=self.simulation_id, replace=True
+        )
+
+    def _submit_write(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         # One transaction for the day's rows, committed on a thread of its
         # own while the next day runs (a commit costs milliseconds: at the
         # real simulator's fastest, 4% of a run when done in line). Days
         # commit in order; a failure surfaces at the next day or at the end.
         self._wait_for_rows()
-        if isinstance(tables, EncodedTables):
-            self._row_writes = self._row_writer.submit(self.db.write_encoded, tables)
-            return
-        self._row_writes = self._row_writer.submit(
-            self.db.write_tables, tables, simulation_id=self.simulation_id, replace=True
-        )
+        self._row_writes = self._row_writer.submit(write, *args, **kwargs)
 
     def finish(self) -> SimulationRunRecord:
         """Close the events, store the transactions as final, complete the run row."""
@@ -346,7 +346,7 @@ class RunRecorder:
                     if self._writer is not None:
                         self._writer.close()  # bad rows fail the run, its events stay
                     raise
-                self._submit_rows(encoded)
+                self._submit_write(self.db.write_encoded, encoded)
             if self._writer is not None:
                 self._writer.close()
             self._wait_for_rows()

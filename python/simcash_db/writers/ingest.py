@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 
 from simcash_db._native import ArrowBatch, EventStream, key_summary
-from simcash_db.connection import is_interrupt
+from simcash_db.connection import fetch_one, is_interrupt
 from simcash_db.errors import WriteError
 from simcash_db.models import SimulationRunRecord, TableModel
 
@@ -124,24 +124,27 @@ def check_batch_keys(model: type[TableModel], batch: ArrowBatch) -> KeyRanges | 
 def runs_stored_rows(
     cursor: duckdb.DuckDBPyConnection,
     simulation_id: str,
-    tables: Sequence[tuple[type[TableModel], KeyRanges]],
+    tables: Sequence[tuple[type[TableModel], KeyRanges | None]],
 ) -> list[bool]:
     """Refuse rows of a run that has no run row; for each of ``tables``
-    (with its batch's int key ranges), whether the run has stored rows in
-    that range: only those batches can clash with stored keys. One query
-    that scans no batch (a run's last rows are on the critical path of its
-    end, and a scan of a registered batch costs milliseconds)."""
+    (with its batch's int key ranges, from ``check_batch_keys``), whether
+    the run has stored rows in that range: only those batches can clash
+    with stored keys (a table whose keys cannot clash is never asked). One
+    query that scans no batch (a run's last rows are on the critical path
+    of its end, and a scan of a registered batch costs milliseconds)."""
     probes = [f"EXISTS (SELECT 1 FROM {_RUNS} WHERE simulation_id = ?)"]
     params: list[object] = [simulation_id]
     for model, ranges in tables:
+        if ranges is None:
+            probes.append("false")
+            continue
         where = ["simulation_id = ?"] + [f"{name} BETWEEN ? AND ?" for name, _, _ in ranges]
         probes.append(f"EXISTS (SELECT 1 FROM {model.table_name} WHERE {' AND '.join(where)})")
         params.append(simulation_id)
         for _, low, high in ranges:
             params += [low, high]
-    # fetchall: DuckDB keeps a result fetched by fetchone open.
-    (found,) = cursor.execute(f"SELECT {', '.join(probes)}", params).fetchall()
-    if not found[0]:
+    found = fetch_one(cursor, f"SELECT {', '.join(probes)}", params)
+    if found is None or not found[0]:
         raise _no_run(simulation_id)
     return [bool(stored) for stored in found[1:]]
 
@@ -154,8 +157,6 @@ def check_not_stored(
 ) -> None:
     """Refuse a batch with a key already stored (of ``simulation_id`` when
     every row of ``view`` is that run's)."""
-    if model.sequence_column in model.key_columns:
-        return
     on = " AND ".join(f"s.{k} = i.{k}" for k in model.key_columns)
     runs = "= ?" if simulation_id is not None else f"IN (SELECT DISTINCT simulation_id FROM {view})"
     clash = cursor.execute(

@@ -122,13 +122,14 @@ def store_tables(cursor: duckdb.DuckDBPyConnection, encoded: EncodedTables) -> l
     run_id = encoded.simulation_id
     try:
         with transaction(cursor):
-            keyed = [(model, ranges) for model, _, ranges in batches if ranges is not None]
+            # Whether each batch's keys may be stored already (ids from a
+            # sequence never are).
             if run_id is not None:
-                stored = iter(runs_stored_rows(cursor, run_id, keyed))
+                tables = [(model, ranges) for model, _, ranges in batches]
+                may_clash = runs_stored_rows(cursor, run_id, tables)
             else:
-                stored = iter([True] * len(keyed))
-            for model, batch, ranges in batches:
-                clash = ranges is not None and next(stored)
+                may_clash = [ranges is not None for _, _, ranges in batches]
+            for (model, batch, _), clash in zip(batches, may_clash, strict=True):
                 with registered(cursor, batch) as view:
                     if run_id is None:
                         check_runs_exist(cursor, view)

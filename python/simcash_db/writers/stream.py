@@ -135,16 +135,11 @@ class EventWriter:
 
     def _encode(self, events: Iterable[Event]) -> None:
         """Encode ``events`` into the batch being built, handing over each full one."""
-        if isinstance(events, list):
-            start = 0
-            while start < len(events):
-                room = self.batch_size - self._pending.rows
-                whole = start == 0 and len(events) <= room  # a tick's events: no copy
-                chunk = events if whole else events[start : start + room]
-                self._pending.extend(chunk)
-                start += len(chunk)
-                if self._pending.rows >= self.batch_size:
-                    self._submit()
+        room = self.batch_size - self._pending.rows
+        if isinstance(events, list) and len(events) <= room:
+            self._pending.extend(events)  # a tick's events, as they are: no copy
+            if self._pending.rows >= self.batch_size:
+                self._submit()
             return
         iterator = iter(events)
         while chunk := list(itertools.islice(iterator, self.batch_size - self._pending.rows)):
