@@ -1,7 +1,7 @@
 """Appending encoded Arrow batches to a table, and the checks the writer owes.
 
 The high-volume tables carry no DuckDB key or foreign key (benches/keys.py:
-a primary key made bulk appends 1.9x slower, with an index 2.4x), so before
+a primary key made bulk appends 1.7-1.9x slower, with an index 2.0-2.4x), so before
 an append the writer proves what they would have: every row's run exists
 and no key is stored twice.
 """
