@@ -8,6 +8,7 @@ one JSON line: how the call ended and what the database holds afterwards.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 
@@ -21,6 +22,9 @@ EVENTS = 3_000_000  # about 2 s to write here; the parent interrupts after 0.2 s
 
 
 def main() -> None:
+    # Started by a shell's `&`, a child inherits SIGINT ignored, and Python
+    # installs no handler: the parent's Ctrl-C must reach it as in a terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     path, call = sys.argv[1], sys.argv[2]
     events = [
         {"event_type": "Arrival", "tick": i // 100, "tx_id": "tx", "amount": i}

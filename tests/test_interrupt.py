@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 import pyarrow as pa
 import pytest
 
+from simcash_db.interrupts import deferred_interrupts
 from simcash_db.writers.ingest import registered
 
 CHILD = Path(__file__).with_name("interrupted_writer.py")
+LOOP = Path(__file__).with_name("interrupted_loop.py")
 
 
 def interrupt_child(db_path: Path, call: str) -> dict[str, Any]:
@@ -65,6 +70,54 @@ def test_ctrl_c_keeps_the_streaming_writers_committed_batches(tmp_path: Path) ->
     assert report["after"] == report["stored"] + 10
 
 
+def interrupt_loop(db_path: Path, call: str, trials: int) -> dict[str, Any]:
+    """Interrupt the looping child ``trials`` times, each at a random moment
+    of its writes, once it says it is ready for the next."""
+    with subprocess.Popen(
+        [sys.executable, str(LOOP), str(db_path), call, str(trials)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as child:
+        assert child.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=read_lines, args=(child.stdout, lines), daemon=True)
+        reader.start()
+        assert lines.get(timeout=60).strip() == "ready"
+        rng = random.Random(trials)
+        for _ in range(trials):
+            time.sleep(rng.uniform(0.001, 0.04))
+            while True:
+                child.send_signal(signal.SIGINT)
+                try:
+                    assert lines.get(timeout=2).strip() == "ready"
+                    break
+                except queue.Empty:
+                    # Python drops a KeyboardInterrupt raised inside a weakref
+                    # callback ("Exception ignored"): send the signal again.
+                    continue
+        report = lines.get(timeout=60)
+        assert child.wait(timeout=60) == 0
+        reader.join()
+    return dict(json.loads(report))
+
+
+def read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+@pytest.mark.parametrize("call", ["write_events", "event_writer"])
+def test_ctrl_c_at_any_moment_of_small_writes(tmp_path: Path, call: str) -> None:
+    # Wherever the signal lands (encoding, INSERT, COMMIT, the ledger, a
+    # writer's hand-over or close), the caller gets KeyboardInterrupt, each
+    # batch is wholly stored or wholly absent, and the same manager takes
+    # the run's next write with no repeated batch id and no gap in event_seq.
+    report = interrupt_loop(tmp_path / "db.duckdb", call, trials=40)
+    assert report["problems"] == []
+    assert report["seen"] == {"KeyboardInterrupt": 40}
+
+
 def test_a_failed_statement_on_a_registered_view_raises_its_own_error() -> None:
     # A failure aborts the transaction, after which DuckDB refuses even the
     # view's unregister; that refusal must not hide the failure.
@@ -80,3 +133,12 @@ def test_a_failed_statement_on_a_registered_view_raises_its_own_error() -> None:
         conn.execute(f"SELECT * FROM {view}")
     conn.execute("INSERT INTO numbers VALUES (1)")  # the aborted transaction is gone
     assert conn.execute("SELECT count(*) FROM numbers").fetchall() == [(1,)]
+
+
+def test_ctrl_c_inside_a_deferred_step_lands_when_the_step_is_over() -> None:
+    steps = []
+    with pytest.raises(KeyboardInterrupt), deferred_interrupts():
+        signal.raise_signal(signal.SIGINT)
+        steps.append("finished")
+    assert steps == ["finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

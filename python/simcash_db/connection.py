@@ -12,6 +12,9 @@ from typing import Any
 import duckdb
 
 from simcash_db.errors import DamagedWalError, DatabaseFileError, DatabaseInUseError
+from simcash_db.interrupts import interrupts_as_keyboard, is_interrupt
+
+__all__ = ["connect", "fetch_one", "is_interrupt", "sql_string", "transaction"]
 
 log = logging.getLogger("simcash_db")
 
@@ -70,20 +73,6 @@ def _file_problem(db_path: str, text: str) -> str:
     return f"cannot open {db_path!r}: {text}"
 
 
-# How DuckDB reports Ctrl-C that arrives while it runs a statement, or
-# while it reads a Python object (the KeyboardInterrupt, wrapped).
-_DUCKDB_INTERRUPTS = ("query interrupted", "interrupted!", "keyboardinterrupt")
-
-
-def is_interrupt(exc: BaseException) -> bool:
-    """Whether ``exc`` is DuckDB's report of Ctrl-C during a statement."""
-    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
-        return True
-    return isinstance(exc, RuntimeError | duckdb.Error) and any(
-        marker in str(exc).lower() for marker in _DUCKDB_INTERRUPTS
-    )
-
-
 @contextmanager
 def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Run the block as one transaction: all of it commits, or none of it does."""
@@ -129,5 +118,6 @@ def fetch_one(
     ``sql`` on its connection, so the library always fetches to the end.
     """
     bound = dict(params) if isinstance(params, Mapping) else list(params)
-    found = conn.execute(sql, bound).fetchall()
+    with interrupts_as_keyboard():
+        found = conn.execute(sql, bound).fetchall()
     return found[0] if found else None

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 import duckdb
 
 from simcash_db._native import ArrowBatch, EventStream, key_summary
-from simcash_db.connection import fetch_one, is_interrupt
+from simcash_db.connection import fetch_one
 from simcash_db.errors import WriteError
+from simcash_db.interrupts import interrupts_as_keyboard
 from simcash_db.models import SimulationRunRecord, TableModel
 
 log = logging.getLogger("simcash_db")
@@ -78,14 +79,8 @@ def insert_sql(table: str, view: str, columns: list[str]) -> str:
 
 def execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
     """``cursor.execute(sql)``, with Ctrl-C in DuckDB raised as KeyboardInterrupt."""
-    try:
+    with interrupts_as_keyboard():
         cursor.execute(sql)
-    except (RuntimeError, duckdb.Error) as exc:
-        # DuckDB reports Ctrl-C during a statement this way; the encoders
-        # raise KeyboardInterrupt itself. Callers see one kind either way.
-        if is_interrupt(exc):
-            raise KeyboardInterrupt from exc
-        raise
 
 
 def _no_run(simulation_id: object) -> WriteError:

@@ -13,6 +13,7 @@ import duckdb
 from simcash_db._native import ArrowBatch, EventBuffer
 from simcash_db.encoding import event_layout
 from simcash_db.errors import WriteError, write_failure
+from simcash_db.interrupts import deferred_interrupts
 from simcash_db.writers.events import (
     DEFAULT_BATCH_SIZE,
     EVENTS_TABLE,
@@ -89,6 +90,11 @@ class EventWriter:
         self._until_started = encode_overlap
         self._cursor = cursor
         self._ticks_per_day, self._next_seq, stored = run_layout(cursor, simulation_id)
+        with deferred_interrupts():  # a writer is made whole, or not at all
+            self._setup(stored, quick_switching)
+
+    def _setup(self, stored: frozenset[str], quick_switching: bool) -> None:
+        simulation_id, batch_size = self.simulation_id, self.batch_size
         self._stored = set(stored)
         # The batch being built, encoded; rows in errors count from the
         # writer's first event.
@@ -181,7 +187,15 @@ class EventWriter:
         return frozenset(self._stored)
 
     def _submit(self, batch_id: str | None = None) -> None:
-        """Hand the batch built so far to the ingest thread."""
+        """Hand the batch built so far to the ingest thread.
+
+        Ctrl-C waits until the batch is handed over and noted: a batch the
+        thread commits that the writer does not know of would leave the
+        run's next ``event_seq`` and batch id wrong."""
+        with deferred_interrupts():
+            self._hand_over(batch_id)
+
+    def _hand_over(self, batch_id: str | None) -> None:
         self._check_usable()
         encoded, registers = self._pending.take()
         # The previous batch committed while this one was built.
@@ -258,11 +272,13 @@ class EventWriter:
         """Flush what is buffered, wait for the last commit, release the thread."""
         if self._closed:
             return
-        try:
-            self.flush()
-            self._wait()
-        finally:
-            self._shutdown()
+        # Ctrl-C lands once the last batch is committed and the thread gone.
+        with deferred_interrupts():
+            try:
+                self.flush()
+                self._wait()
+            finally:
+                self._shutdown()
 
     def abort(self) -> None:
         """Drop the unflushed events; a batch already handed over still commits."""
@@ -271,12 +287,13 @@ class EventWriter:
         dropped = self.buffered
         self._appended = []
         self._pending.clear()
-        try:
-            self._wait()
-        except WriteError:
-            log.warning("the last batch of %r failed while aborting", self.simulation_id)
-        finally:
-            self._shutdown()
+        with deferred_interrupts():
+            try:
+                self._wait()
+            except WriteError:
+                log.warning("the last batch of %r failed while aborting", self.simulation_id)
+            finally:
+                self._shutdown()
         log.warning(
             "event writer for %r stopped: %d events committed, %d unflushed dropped",
             self.simulation_id,
