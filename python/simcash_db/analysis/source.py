@@ -1,0 +1,49 @@
+"""What the analysis queries read from: a manager or a connection, and the table names.
+
+Table names and cost kinds come from the models; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from simcash_db.database import DatabaseManager
+from simcash_db.models import (
+    DailyAgentMetricsRecord,
+    ExperimentIterationRecord,
+    PolicyEvaluationRecord,
+    SimulationEventRecord,
+    TickAgentStateRecord,
+    TickQueueSnapshotRecord,
+    TransactionRecord,
+)
+from simcash_db.schema import table_columns
+
+Source = DatabaseManager | duckdb.DuckDBPyConnection
+
+ITERATIONS = ExperimentIterationRecord.table_name
+EVALUATIONS = PolicyEvaluationRecord.table_name
+EVENTS = SimulationEventRecord.table_name
+TRANSACTIONS = TransactionRecord.table_name
+DAILY = DailyAgentMetricsRecord.table_name
+TICK_STATES = TickAgentStateRecord.table_name
+QUEUES = TickQueueSnapshotRecord.table_name
+# The kinds of cost, from the models: a day's and a tick's cost columns.
+COST_KINDS = tuple(
+    c.name
+    for c in table_columns(DailyAgentMetricsRecord)
+    if c.money and c.name.endswith("_cost") and c.name != "total_cost"
+)
+TICK_COST_KINDS = tuple(
+    c.name for c in table_columns(TickAgentStateRecord) if c.money and c.name.endswith("_cost")
+)
+
+
+def connection(source: Source) -> duckdb.DuckDBPyConnection:
+    return source.conn if isinstance(source, DatabaseManager) else source
+
+
+def sql(
+    source: Source, query: str, params: list[object] | dict[str, object]
+) -> duckdb.DuckDBPyRelation:
+    return connection(source).sql(query, params=params)
