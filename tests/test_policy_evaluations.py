@@ -129,3 +129,35 @@ def test_an_evaluation_needs_its_experiment(db: DatabaseManager) -> None:
             0, "A", evaluation_mode="deterministic", proposed_policy={}, old_cost=1,
             new_cost=1, accepted=False, acceptance_reason="-",
         )  # fmt: skip
+
+
+def test_a_runners_own_statistics_are_stored_as_given(recorder: ExperimentRecorder) -> None:
+    # What the simulator's experiment runner does: it computed them itself.
+    record = recorder.record_policy_evaluation(
+        2, "BANK_A", evaluation_mode="bootstrap", proposed_policy={},
+        old_cost=1_000, new_cost=950, accepted=True, acceptance_reason="mean delta < 0",
+        delta_sum=-400, num_samples=8, cost_std_dev=30, cost_ci95_lower=-71,
+        cost_ci95_upper=-29,
+    )  # fmt: skip
+    stored = ExperimentRepository(recorder.db).get_policy_evaluations("exp")
+    assert stored == [record]
+    assert (record.delta_sum, record.num_samples, record.cost_std_dev) == (-400, 8, 30)
+    assert (record.cost_ci95_lower, record.cost_ci95_upper) == (-71, -29)
+
+
+def test_statistics_given_twice_or_as_floats_are_refused_by_name(
+    recorder: ExperimentRecorder,
+) -> None:
+    common = dict(
+        evaluation_mode="bootstrap", proposed_policy={}, old_cost=1_000, new_cost=950,
+        accepted=True, acceptance_reason="r",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="sample_costs and delta_sum, num_samples"):
+        recorder.record_policy_evaluation(
+            1, "BANK_A", sample_costs=[(1, 2)], delta_sum=1, num_samples=1, **common
+        )
+    with pytest.raises(ValidationError, match="delta_sum"):
+        recorder.record_policy_evaluation(1, "BANK_A", delta_sum=-50.5, **common)
+    with pytest.raises(ValueError, match="experiment_id is not a field"):
+        recorder.record_policy_evaluation(1, "BANK_A", experiment_id="other", **common)
+    assert ExperimentRepository(recorder.db).get_policy_evaluations("exp") == []

@@ -58,8 +58,8 @@ class SnapshotRepository:
     def save_checkpoint(
         self,
         simulation_id: str,
-        state: str,
-        config: dict[str, Any],
+        state: str | Mapping[str, Any],
+        config: Mapping[str, Any] | None = None,
         *,
         tick: int | None = None,
         day: int | None = None,
@@ -67,16 +67,25 @@ class SnapshotRepository:
         description: str | None = None,
         created_by: str = "simcash-db",
     ) -> str:
-        """Store ``state`` (a simulator's ``save_state()`` JSON text) with its
-        config; returns the checkpoint's id (``{simulation_id}-cp{N}``).
+        """Store ``state`` (a simulator's ``save_state()`` JSON text, or the
+        object it holds) with its config; returns the checkpoint's id
+        (``{simulation_id}-cp{N}``).
 
+        ``config`` defaults to the run's own (``config_json`` of its row).
         ``tick`` and ``day`` default to the state's ``current_tick`` and
-        ``current_day``; the counts come from it where it has them.
+        ``current_day``; the counts come from it where it has them. A run
+        with no row raises NotFoundError.
         """
-        parsed = json.loads(state)
-        if not isinstance(parsed, dict):
-            raise ValueError("a checkpoint's state is a JSON object")
+        parsed = _state_object(state)
         run = self.db.require_simulation_run(simulation_id)
+        stored = run.config_json if config is None else config
+        if stored is None:
+            raise ValueError(
+                f"save_checkpoint: run {simulation_id!r} has no config_json stored; pass config"
+            )
+        if not isinstance(stored, Mapping):
+            raise ValueError(f"save_checkpoint: config must be a dict, not {type(stored).__name__}")
+        config = dict(stored)
         tick = int(parsed.get("current_tick", 0)) if tick is None else tick
         day = tick // run.ticks_per_day if day is None else day
         with transaction(self.db.conn):
@@ -103,7 +112,7 @@ class SnapshotRepository:
                     created_by=created_by,
                     num_agents=len(parsed.get("agents", ())),
                     num_transactions=len(parsed.get("transactions", ())),
-                    total_size_bytes=len(state.encode()),
+                    total_size_bytes=_size(state, parsed),
                 ),
             )
         return checkpoint_id
@@ -225,3 +234,26 @@ class SnapshotRepository:
         if not found:
             return None
         return max(found, key=lambda s: s.snapshot_tick).policy_json
+
+
+def _state_object(state: object) -> dict[str, Any]:
+    """A checkpoint's state as the object it is, from JSON text or a mapping."""
+    if isinstance(state, Mapping):
+        return dict(state)
+    if not isinstance(state, str | bytes):
+        raise ValueError(
+            f"save_checkpoint: state must be JSON text or a dict, not {type(state).__name__}"
+        )
+    try:
+        parsed = json.loads(state)
+    except ValueError as exc:
+        raise ValueError(f"save_checkpoint: state is not valid JSON ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("save_checkpoint: a checkpoint's state is a JSON object")
+    return parsed
+
+
+def _size(state: object, parsed: dict[str, Any]) -> int:
+    if isinstance(state, bytes):
+        return len(state)
+    return len((state if isinstance(state, str) else json.dumps(parsed)).encode())

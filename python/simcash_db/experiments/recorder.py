@@ -33,6 +33,17 @@ Row = Mapping[str, Any]
 _LINK_FIELDS = ("simulation_id", "experiment_id", "iteration", "sample_index", "run_purpose")
 
 
+#: Columns of a policy evaluation computed from ``sample_costs``, or given as they are.
+EVALUATION_STATISTICS = (
+    "delta_sum",
+    "num_samples",
+    "sample_details",
+    "cost_std_dev",
+    "cost_ci95_lower",
+    "cost_ci95_upper",
+)
+
+
 class ExperimentRecorder:
     """Records one experiment: its runs (linked, stored as the policy says),
     iterations, events and outcome. Costs are int cents everywhere.
@@ -275,16 +286,31 @@ class ExperimentRecorder:
         is each sample's (old, new) cost: ``delta_sum``, ``num_samples``, the
         per-sample details, the standard deviation of the deltas and their 95%
         confidence interval (normal approximation) are computed from it, in
-        integer cents. ``fields`` are the remaining columns
-        (``scenario_seed``, ``settlement_rate``, ``avg_delay``,
-        ``cost_breakdown``, ``agent_stats``).
+        integer cents. A runner that computed them itself passes them instead
+        (``delta_sum``, ``num_samples``, ``cost_std_dev``, ``cost_ci95_lower``,
+        ``cost_ci95_upper``, ``sample_details``: int cents), without
+        ``sample_costs``; both at once is a ValueError. ``fields`` are the
+        remaining columns (``scenario_seed``, ``settlement_rate``,
+        ``avg_delay``, ``cost_breakdown``, ``agent_stats``).
         """
+        given = [name for name in EVALUATION_STATISTICS if name in fields]
+        if given and sample_costs is not None:
+            raise ValueError(
+                f"record_policy_evaluation: sample_costs and {', '.join(given)} were both "
+                "given; pass the samples (the statistics are computed from them) or the "
+                "statistics your runner computed, not both"
+            )
+        for own in ("experiment_id", "iteration", "agent_id"):
+            if own in fields:
+                raise ValueError(f"record_policy_evaluation: {own} is not a field to pass here")
         samples = sample_costs or [(old_cost, new_cost)]
         deltas = [new - old for old, new in samples]
         statistics: dict[str, Any] = {
             "delta_sum": sum(deltas),
             "num_samples": len(samples),
         }
+        # A runner's own statistics, as given (the model validates them).
+        statistics.update((name, fields.pop(name)) for name in given)
         if sample_costs is not None:
             statistics["sample_details"] = [
                 {"sample": i, "old_cost": old, "new_cost": new}

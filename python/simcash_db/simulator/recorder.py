@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from simcash_db.database import DatabaseManager
+from simcash_db.database.cursors import check_id
 from simcash_db.models import I64_MAX, SimulationRunRecord, SimulationStatus
 from simcash_db.models.enums import CheckpointType, PolicyCreator
 from simcash_db.models.timestamps import utc_now
@@ -113,10 +114,12 @@ class RunRecorder:
     ) -> None:
         self.db = db
         self.orchestrator = orchestrator
+        if not isinstance(config, Mapping):
+            raise TypeError(f"config must be the run's config dict, not {type(config).__name__}")
         self.config = dict(config)
-        self.simulation_id = simulation_id
-        self.ticks_per_day = int(self.config["ticks_per_day"])
-        self.num_days = int(self.config["num_days"])
+        self.simulation_id = check_id("simulation_id", simulation_id)
+        self.ticks_per_day = _positive_int(self.config, "ticks_per_day")
+        self.num_days = _positive_int(self.config, "num_days")
         self.total_ticks = self.ticks_per_day * self.num_days
         self.checkpoint_each_day = checkpoint_each_day
         self.store_events = store_events
@@ -424,3 +427,12 @@ def record_run(
             rec.tick()
     assert rec.run is not None
     return rec.run
+
+
+def _positive_int(config: Mapping[str, Any], key: str) -> int:
+    """``config[key]``, an int of at least 1, or a ValueError naming the key."""
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        found = "nothing" if key not in config else repr(value)
+        raise ValueError(f"config[{key!r}] must be an int of at least 1; found {found}")
+    return value
