@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from factories import make_run
-from simcash_db import DatabaseManager, record_run
+from simcash_db import DatabaseManager, ExperimentRecorder, ExperimentRepository, record_run
 from simcash_db.models import SimulationRunRecord
 
 EVENT = {"event_type": "Arrival", "tick": 0, "tx_id": "t"}
@@ -67,3 +67,11 @@ def test_one_field_name_given_as_a_str_updates_that_field(db: DatabaseManager) -
     db.update_simulation_run(run.model_copy(update={"status": "completed"}), "status")
     stored = db.require_simulation_run("r")
     assert isinstance(stored, SimulationRunRecord) and stored.status == "completed"
+
+
+def test_an_iteration_without_costs_is_refused_by_name(db: DatabaseManager) -> None:
+    recorder = ExperimentRecorder(db)
+    recorder.start_experiment("e", "n", "policy_search", {}, master_seed=1)
+    with pytest.raises(TypeError, match="costs_per_agent must be a dict"):
+        recorder.record_iteration(0, None, {}, {})  # type: ignore[arg-type]
+    assert ExperimentRepository(db).get_iterations("e") == []

@@ -73,33 +73,38 @@ def test_ctrl_c_keeps_the_streaming_writers_committed_batches(tmp_path: Path) ->
 def interrupt_loop(db_path: Path, call: str, trials: int) -> dict[str, Any]:
     """Interrupt the looping child ``trials`` times, each at a random moment
     of its writes, once it says it is ready for the next."""
-    with subprocess.Popen(
-        [sys.executable, str(LOOP), str(db_path), call, str(trials)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    ) as child:
+    errors = db_path.with_suffix(".stderr")
+    with (
+        errors.open("w") as stderr,
+        subprocess.Popen(
+            [sys.executable, str(LOOP), str(db_path), call, str(trials)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        ) as child,
+    ):
         assert child.stdout is not None
         lines: queue.Queue[str] = queue.Queue()
         reader = threading.Thread(target=read_lines, args=(child.stdout, lines), daemon=True)
         reader.start()
-        assert lines.get(timeout=60).strip() == "ready"
         rng = random.Random(trials)
+        line = lines.get(timeout=60)
         for _ in range(trials):
+            assert line.strip() == "ready", line
             time.sleep(rng.uniform(0.001, 0.04))
             while True:
+                assert child.poll() is None, errors.read_text()
                 child.send_signal(signal.SIGINT)
                 try:
-                    assert lines.get(timeout=2).strip() == "ready"
+                    line = lines.get(timeout=5)
                     break
                 except queue.Empty:
                     # Python drops a KeyboardInterrupt raised inside a weakref
                     # callback ("Exception ignored"): send the signal again.
                     continue
-        report = lines.get(timeout=60)
-        assert child.wait(timeout=60) == 0
+        assert child.wait(timeout=60) == 0, errors.read_text()
         reader.join()
-    return dict(json.loads(report))
+    return dict(json.loads(line))
 
 
 def read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:

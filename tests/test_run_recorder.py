@@ -23,7 +23,7 @@ from simcash_db import (
 )
 from simcash_db.cli import cli
 from simcash_db.simulator import Orchestrator
-from simcash_db.simulator.recorder import RUN_BATCH_EVENTS
+from simcash_db.simulator.tick_events import RUN_BATCH_EVENTS
 from simcash_db.workload.orchestrator import SyntheticOrchestrator
 from simcash_db.workload.simulation import simulate_run
 from simcash_db.writers.switching import RECORDING_SWITCH_INTERVAL

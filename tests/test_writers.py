@@ -14,7 +14,6 @@ import pyarrow as pa
 import pytest
 
 import simcash_db.writers.events as events_module
-import simcash_db.writers.stream as stream_module
 from factories import make_run
 from simcash_db import DatabaseManager, EncodeError, NotFoundError, WriteError
 from simcash_db._native import (
@@ -253,8 +252,8 @@ def test_streaming_writer_reports_a_failed_commit(
         return call
 
     # A batch commits in one statement list (or, with registers, by steps).
-    monkeypatch.setattr(stream_module, "execute", fail_second(stream_module.execute))
-    monkeypatch.setattr(stream_module, "append_encoded", fail_second(stream_module.append_encoded))
+    monkeypatch.setattr(events_module, "execute", fail_second(events_module.execute))
+    monkeypatch.setattr(events_module, "append_encoded", fail_second(events_module.append_encoded))
     writer = run_db.event_writer("s1", batch_size=4)
     writer.extend(events(8))
     with pytest.raises(WriteError, match="4 events stored before it"):

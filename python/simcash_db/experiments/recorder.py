@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from statistics import stdev as statistics_stdev
 from typing import Any
 
 from simcash_db.database import DatabaseManager
-from simcash_db.deletion import clear_simulation_rows
 from simcash_db.errors import NotFoundError, WriteError
+from simcash_db.experiments.evaluations import evaluation_statistics
 from simcash_db.experiments.policy import ExperimentPersistencePolicy
+from simcash_db.experiments.runs import (
+    clear_earlier_recording,
+    linked_run_record,
+    remove_unlinked_run,
+    run_links,
+    store_simulation,
+)
 from simcash_db.models import (
     ExperimentEventRecord,
     ExperimentIterationRecord,
@@ -26,22 +31,11 @@ from simcash_db.models.simulation_ids import generate_simulation_id
 from simcash_db.models.timestamps import utc_now
 from simcash_db.repository import ExperimentRepository
 from simcash_db.simulator import Orchestrator, RunRecorder
+from simcash_db.simulator.config import run_shape
 
 log = logging.getLogger("simcash_db")
 
 Row = Mapping[str, Any]
-_LINK_FIELDS = ("simulation_id", "experiment_id", "iteration", "sample_index", "run_purpose")
-
-
-#: Columns of a policy evaluation computed from ``sample_costs``, or given as they are.
-EVALUATION_STATISTICS = (
-    "delta_sum",
-    "num_samples",
-    "sample_details",
-    "cost_std_dev",
-    "cost_ci95_lower",
-    "cost_ci95_upper",
-)
 
 
 class ExperimentRecorder:
@@ -135,27 +129,19 @@ class ExperimentRecorder:
         simulation_id = generate_simulation_id(self.experiment_id, iteration, purpose, sample_index)
         if not self.policy.stores_run(purpose):
             return None
-        record = self._run_record(run, simulation_id, iteration, purpose, sample_index)
-        if self.db.get_simulation_run(simulation_id) is not None:
-            clear_simulation_rows(self.db.conn, simulation_id)
+        links = run_links(simulation_id, self.experiment_id, iteration, purpose, sample_index)
+        record = linked_run_record(run, links)
+        clear_earlier_recording(self.db, simulation_id)
         self.db.save_simulation_run(record)
         try:
-            if events is not None and self.policy.stores_events(purpose):
-                self.db.write_events(simulation_id, events)
-            if self.policy.stores_transactions(purpose):
-                if transactions is not None:
-                    self.db.write_transactions(simulation_id, transactions)
-                for table, rows in (tables or {}).items():
-                    self.db.write_rows(table, rows, simulation_id=simulation_id)
+            if not self.policy.stores_events(purpose):
+                events = None
+            if not self.policy.stores_transactions(purpose):
+                transactions, tables = None, None
+            store_simulation(self.db, simulation_id, events, transactions, tables)
         except BaseException:
             log.warning("recording %s failed; removing what was stored of it", simulation_id)
-            clear_simulation_rows(self.db.conn, simulation_id)
-            self.db.conn.execute(
-                "DELETE FROM simulation_runs WHERE simulation_id = ? AND simulation_id NOT IN "
-                "(SELECT evaluation_simulation_id FROM experiment_iterations "
-                "WHERE evaluation_simulation_id IS NOT NULL)",
-                [simulation_id],
-            )
+            remove_unlinked_run(self.db, simulation_id)
             raise
         return simulation_id
 
@@ -171,30 +157,22 @@ class ExperimentRecorder:
         **run_fields: Any,
     ) -> str | None:
         """Drive a whole run of ``orchestrator`` and record it as this
-        experiment's simulation, through the same ``RunRecorder`` a standalone
-        run uses, as far as the persistence policy says: the run row
-        (summary), its events, its transactions, day rows and per-tick rows (full). Returns
-        the structured id, or None when the policy stores nothing (the run is
-        driven all the same). Recording it again replaces the earlier one.
-        """
+        experiment's simulation (a ``RunRecorder``, as far as the policy
+        says); returns the structured id, or None when the policy stores
+        nothing (the run is driven all the same). Recording it again
+        replaces the earlier one."""
         simulation_id = generate_simulation_id(self.experiment_id, iteration, purpose, sample_index)
         if not self.policy.stores_run(purpose):
-            for _ in range(int(config["ticks_per_day"]) * int(config["num_days"])):
+            ticks_per_day, num_days, _ = run_shape(config)
+            for _ in range(ticks_per_day * num_days):
                 orchestrator.tick()
             return None
-        if self.db.get_simulation_run(simulation_id) is not None:
-            clear_simulation_rows(self.db.conn, simulation_id)
-        links: dict[str, Any] = {
-            "experiment_id": self.experiment_id,
-            "iteration": iteration,
-            "sample_index": sample_index,
-            "run_purpose": SimulationRunPurpose(purpose),
-        }
+        clear_earlier_recording(self.db, simulation_id)
+        links = run_links(simulation_id, self.experiment_id, iteration, purpose, sample_index)
         with RunRecorder(
             self.db,
             orchestrator,
             config,
-            simulation_id=simulation_id,
             store_events=self.policy.stores_events(purpose),
             store_rows=self.policy.stores_transactions(purpose),
             # FULL: the per-tick tables too, where the simulator exposes them.
@@ -206,35 +184,6 @@ class ExperimentRecorder:
             for _ in range(recorder.total_ticks):
                 recorder.tick()
         return simulation_id
-
-    def _run_record(
-        self,
-        run: SimulationRunRecord | Row,
-        simulation_id: str,
-        iteration: int,
-        purpose: SimulationRunPurpose | str,
-        sample_index: int | None,
-    ) -> SimulationRunRecord:
-        fields = dict(run.model_dump() if isinstance(run, SimulationRunRecord) else run)
-        links = {
-            "simulation_id": simulation_id,
-            "experiment_id": self.experiment_id,
-            "iteration": iteration,
-            "sample_index": sample_index,
-            "run_purpose": SimulationRunPurpose(purpose),
-        }
-        for name in _LINK_FIELDS:
-            given = fields.get(name)
-            if (
-                given is not None
-                and given != links[name]
-                and not (name == "run_purpose" and given == SimulationRunPurpose.STANDALONE)
-            ):
-                raise ValueError(
-                    f"run.{name} is {given!r} but this simulation's is {links[name]!r}"
-                )
-        fields.update(links)
-        return SimulationRunRecord.model_validate(fields)
 
     def record_iteration(
         self,
@@ -248,6 +197,8 @@ class ExperimentRecorder:
         timestamp: str | None = None,
     ) -> None:
         """Store an iteration (recording it again replaces it)."""
+        if not isinstance(costs_per_agent, Mapping):
+            raise TypeError("costs_per_agent must be a dict of agent id to int cents")
         if not self.policy.stores_iteration(accepted):
             return
         self.repository.save_iteration(
@@ -283,47 +234,14 @@ class ExperimentRecorder:
 
         ``old_cost`` and ``new_cost`` are the actual costs in cents of the old
         and the proposed policy. ``sample_costs``, for a bootstrap evaluation,
-        is each sample's (old, new) cost: ``delta_sum``, ``num_samples``, the
-        per-sample details, the standard deviation of the deltas and their 95%
-        confidence interval (normal approximation) are computed from it, in
-        integer cents. A runner that computed them itself passes them instead
-        (``delta_sum``, ``num_samples``, ``cost_std_dev``, ``cost_ci95_lower``,
-        ``cost_ci95_upper``, ``sample_details``: int cents), without
-        ``sample_costs``; both at once is a ValueError. ``fields`` are the
-        remaining columns (``scenario_seed``, ``settlement_rate``,
-        ``avg_delay``, ``cost_breakdown``, ``agent_stats``).
+        is each sample's (old, new) cost, from which the statistics columns
+        are computed (``evaluation_statistics``); a runner that computed them
+        itself passes them as ``fields`` instead (int cents), not both.
+        ``fields`` are the remaining columns (``scenario_seed``,
+        ``settlement_rate``, ``avg_delay``, ``cost_breakdown``, ``agent_stats``).
         """
-        given = [name for name in EVALUATION_STATISTICS if name in fields]
-        if given and sample_costs is not None:
-            raise ValueError(
-                f"record_policy_evaluation: sample_costs and {', '.join(given)} were both "
-                "given; pass the samples (the statistics are computed from them) or the "
-                "statistics your runner computed, not both"
-            )
-        for own in ("experiment_id", "iteration", "agent_id"):
-            if own in fields:
-                raise ValueError(f"record_policy_evaluation: {own} is not a field to pass here")
-        samples = sample_costs or [(old_cost, new_cost)]
-        deltas = [new - old for old, new in samples]
-        statistics: dict[str, Any] = {
-            "delta_sum": sum(deltas),
-            "num_samples": len(samples),
-        }
-        # A runner's own statistics, as given (the model validates them).
-        statistics.update((name, fields.pop(name)) for name in given)
-        if sample_costs is not None:
-            statistics["sample_details"] = [
-                {"sample": i, "old_cost": old, "new_cost": new}
-                for i, (old, new) in enumerate(sample_costs)
-            ]
-            if len(deltas) > 1:
-                deviation = statistics_stdev(deltas)
-                half_width = 1.96 * deviation / math.sqrt(len(deltas))
-                mean = sum(deltas) / len(deltas)
-                # Cents are integers: the interval is rounded outwards.
-                statistics["cost_std_dev"] = round(deviation)
-                statistics["cost_ci95_lower"] = math.floor(mean - half_width)
-                statistics["cost_ci95_upper"] = math.ceil(mean + half_width)
+        statistics = evaluation_statistics(old_cost, new_cost, sample_costs, fields)
+        context = old_cost if context_simulation_cost is None else context_simulation_cost
         record = PolicyEvaluationRecord(
             experiment_id=self.experiment_id,
             iteration=iteration,
@@ -332,9 +250,7 @@ class ExperimentRecorder:
             proposed_policy=proposed_policy,
             old_cost=old_cost,
             new_cost=new_cost,
-            context_simulation_cost=(
-                old_cost if context_simulation_cost is None else context_simulation_cost
-            ),
+            context_simulation_cost=context,
             accepted=accepted,
             acceptance_reason=acceptance_reason,
             evaluation_simulation_id=evaluation_simulation_id,

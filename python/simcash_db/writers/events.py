@@ -21,8 +21,14 @@ from simcash_db.connection import fetch_one, is_interrupt
 from simcash_db.encoding import event_layout
 from simcash_db.errors import NotFoundError, write_failure
 from simcash_db.models import SimulationEventRecord, SimulationRunRecord
-from simcash_db.writers.ingest import append, registered
-from simcash_db.writers.ledger import LEDGER, auto_batch_id, check_batch_id, record_batch
+from simcash_db.writers.ingest import append, execute, insert_sql, registered
+from simcash_db.writers.ledger import (
+    LEDGER,
+    auto_batch_id,
+    check_batch_id,
+    record_auto_batch_sql,
+    record_batch,
+)
 from simcash_db.writers.pipeline import Started
 from simcash_db.writers.registers import upsert_registers
 
@@ -80,6 +86,44 @@ def append_encoded(
         append(cursor, EVENTS_TABLE, view, events.column_names, started)
     upsert_registers(cursor, registers)
     return events.num_rows
+
+
+def commit_batch(
+    cursor: duckdb.DuckDBPyConnection,
+    simulation_id: str,
+    encoded: ArrowBatch,
+    registers: ArrowBatch,
+    ledger: tuple[str, int],
+    started: Started,
+) -> int:
+    """Commit one encoded batch of a streaming writer, with its ledger row
+    (``ledger``: batch id and first ``event_seq``) and registers, as one
+    transaction; returns its rows. Runs on the writer's ingest thread."""
+    batch_id, first_seq = ledger
+    if not registers.num_rows and batch_id == auto_batch_id(first_seq):
+        # One trip into DuckDB for the whole transaction: each return
+        # takes the GIL back, and while the caller runs Python (a
+        # simulator's tick) each such hand-over waits out a switch
+        # interval (5 ms; six trips made a batch about 25% slower).
+        with registered(cursor, encoded) as view:
+            insert = insert_sql(EVENTS_TABLE, view, encoded.column_names)
+            script = f"BEGIN TRANSACTION; {insert}; {record_auto_batch_sql(view)}; COMMIT"
+            started()
+            try:
+                execute(cursor, script)
+            except BaseException:
+                rollback(cursor)
+                raise
+        return encoded.num_rows
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        append_encoded(cursor, encoded, registers, started)
+        record_batch(cursor, simulation_id, batch_id, first_seq, encoded.num_rows)
+        cursor.execute("COMMIT")
+    except BaseException:
+        rollback(cursor)
+        raise
+    return encoded.num_rows
 
 
 def chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

@@ -10,26 +10,13 @@ from types import TracebackType
 
 import duckdb
 
-from simcash_db._native import ArrowBatch, EventBuffer
+from simcash_db._native import EventBuffer
 from simcash_db.encoding import event_layout
 from simcash_db.errors import WriteError, write_failure
 from simcash_db.interrupts import deferred_interrupts
-from simcash_db.writers.events import (
-    DEFAULT_BATCH_SIZE,
-    EVENTS_TABLE,
-    Event,
-    append_encoded,
-    rollback,
-    run_layout,
-)
-from simcash_db.writers.ingest import execute, insert_sql, registered
-from simcash_db.writers.ledger import (
-    auto_batch_id,
-    check_batch_id,
-    record_auto_batch_sql,
-    record_batch,
-)
-from simcash_db.writers.pipeline import IngestPipeline, Started
+from simcash_db.writers.events import DEFAULT_BATCH_SIZE, Event, commit_batch, run_layout
+from simcash_db.writers.ledger import auto_batch_id, check_batch_id
+from simcash_db.writers.pipeline import IngestPipeline
 from simcash_db.writers.switching import lower_switch_interval, restore_switch_interval
 
 log = logging.getLogger("simcash_db")
@@ -204,41 +191,8 @@ class EventWriter:
         ledger = (batch_id, self._next_seq)
         self._next_seq += encoded.num_rows
         self._stored.add(batch_id)
-        commit = partial(self._commit, encoded, registers, ledger)
+        commit = partial(commit_batch, self._cursor, self.simulation_id, encoded, registers, ledger)
         self._pipeline.submit(commit, until_started=self._until_started)
-
-    def _commit(
-        self,
-        encoded: ArrowBatch,
-        registers: ArrowBatch,
-        ledger: tuple[str, int],
-        started: Started,
-    ) -> int:
-        batch_id, first_seq = ledger
-        if not registers.num_rows and batch_id == auto_batch_id(first_seq):
-            # One trip into DuckDB for the whole transaction: each return
-            # takes the GIL back, and while the caller runs Python (a
-            # simulator's tick) each such hand-over waits out a switch
-            # interval (5 ms; six trips made a batch about 25% slower).
-            with registered(self._cursor, encoded) as view:
-                insert = insert_sql(EVENTS_TABLE, view, encoded.column_names)
-                script = f"BEGIN TRANSACTION; {insert}; {record_auto_batch_sql(view)}; COMMIT"
-                started()
-                try:
-                    execute(self._cursor, script)
-                except BaseException:
-                    rollback(self._cursor)
-                    raise
-            return encoded.num_rows
-        self._cursor.execute("BEGIN TRANSACTION")
-        try:
-            append_encoded(self._cursor, encoded, registers, started)
-            record_batch(self._cursor, self.simulation_id, batch_id, first_seq, encoded.num_rows)
-            self._cursor.execute("COMMIT")
-        except BaseException:
-            rollback(self._cursor)
-            raise
-        return encoded.num_rows
 
     def _wait(self) -> None:
         try:
