@@ -35,7 +35,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::layout::EventLayout>()?;
     m.add_class::<events::stream::EventStream>()?;
     m.add_class::<events::buffer::EventBuffer>()?;
-    m.add_function(wrap_pyfunction!(events::encoder::encode_events, m)?)?;
+    m.add_function(wrap_pyfunction!(events::batches::encode_events, m)?)?;
     m.add_function(wrap_pyfunction!(rows::encoder::encode_rows, m)?)?;
     m.add_function(wrap_pyfunction!(rows::keys::key_summary, m)?)?;
     m.add_function(wrap_pyfunction!(replay::dicts::decode_events, m)?)?;

@@ -13,7 +13,8 @@ use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 
 use crate::arrow_export::ArrowBatch;
-use crate::events::encoder::{check_layout, finish_batches, Encoder, Numbering};
+use crate::events::batches::{check_layout, finish_batches};
+use crate::events::encoder::{Encoder, Numbering};
 use crate::events::fields::SPECIAL_KEYS;
 use crate::events::layout::{EventColumns, EventLayout};
 use crate::events::registers::RegisterLog;

@@ -3,6 +3,7 @@
 //! the register log and fold, the stream DuckDB reads while it encodes, and
 //! the buffer a streaming writer encodes into as events come.
 
+pub mod batches;
 pub mod buffer;
 pub mod encoder;
 pub mod fields;

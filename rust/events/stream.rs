@@ -18,7 +18,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
 use crate::arrow_export::{column_names, schema_capsule, stream_capsule, ArrowBatch};
-use crate::events::encoder::{check_layout, Encoder, Numbering};
+use crate::events::batches::check_layout;
+use crate::events::encoder::{Encoder, Numbering};
 use crate::events::fields::SPECIAL_KEYS;
 use crate::events::layout::EventColumns;
 use crate::events::layout::EventLayout;
