@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-overhead bench-farm bench-pytest docs-chart clean
+.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-overhead bench-overhead-real bench-farm bench-pytest docs-chart clean
 
 help:
 	@echo "demo       build, then record a synthetic experiment into $(DB) and show it"
@@ -13,7 +13,8 @@ help:
 	@echo "test-slow  the long variants (hypothesis 'slow' profile, marker 'slow')"
 	@echo "bench      print the ingest ratio table (benches/ingest.py)"
 	@echo "bench-replay  print the replay ratio table (benches/replay.py)"
-	@echo "bench-overhead  print the recording overhead table (benches/overhead.py)"
+	@echo "bench-overhead  print the recording overhead table on the stand-in simulator (benches/overhead.py)"
+	@echo "bench-overhead-real  the same on the real simulator (benches/overhead_real.py; needs its wheel)"
 	@echo "bench-farm    print the farm and merge table (benches/farm.py)"
 	@echo "bench-pytest  the pytest-benchmark groups (encode, ingest)"
 	@echo "docs-chart the README's chart (docs/cost-curve.png) from a fresh demo database"
@@ -76,6 +77,9 @@ bench-farm: build-dev
 
 bench-overhead: build-dev
 	$(PY) benches/overhead.py
+
+bench-overhead-real: build-dev
+	$(PY) benches/overhead_real.py
 
 # The README's chart: the demo's cost curve (a fresh demo database in /tmp).
 docs-chart: build-dev
