@@ -1,5 +1,6 @@
 """A recorded run's rows beside its events: read from the simulator when each
-day ends, committed on a thread of their own while the next day runs."""
+day ends, committed with the run's next batch of events (or, when its events
+are not stored, on a thread of their own while the next day runs)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from simcash_db.database import DatabaseManager
 from simcash_db.simulator.protocol import Orchestrator
+from simcash_db.writers.stream import EventWriter
 
 Tables = dict[str, list[Any]]
 
@@ -48,6 +50,9 @@ class DayRows:
         self.held: Tables | None = None
         #: The run's cost so far: the sum of its daily metrics.
         self.cost = 0
+        #: The run's event writer, if its events are stored: the rows commit
+        #: with its batches (``EventWriter.add_rows``), not on their own.
+        self.ride_with: EventWriter | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="simcash-day-rows")
         self._pending: Future[object] | None = None
 
@@ -95,6 +100,14 @@ class DayRows:
             self.submit_tables(held)
 
     def submit_tables(self, tables: Mapping[str, list[Any]]) -> None:
+        if self.ride_with is not None:
+            # Encoded here (a bad row fails the run at the day it came from),
+            # committed with the run's next batch of events: no commit of
+            # their own, and no second thread taking the GIL from the
+            # simulator (benches/overhead_real.py).
+            encoded = self.db.encode_tables(tables, simulation_id=self.simulation_id, replace=True)
+            self.ride_with.add_rows(encoded)
+            return
         self.submit(self.db.write_tables, tables, simulation_id=self.simulation_id, replace=True)
 
     def submit(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> None:

@@ -149,6 +149,7 @@ class RunRecorder:
         self._started = time.perf_counter()
         if self.store_events:
             self._events = TickEvents(self.db, self.simulation_id, self.total_ticks)
+            self.rows.ride_with = self._events.writer
         self._open = True
         policies = {
             str(entry["agent_id"]): entry.get("policy_config")
@@ -225,8 +226,9 @@ class RunRecorder:
         transactions = len(rows)
         system = self.orchestrator.get_system_metrics()
         try:
-            # The rows first: their thread starts on them while this one
-            # flushes the last events (which may wait for the batch before).
+            # The last day's rows and the transactions commit with the last
+            # events, in one transaction (or on the rows' thread when the
+            # events are not stored).
             if self.store_rows:
                 last, self.rows.held = self.rows.held or {}, None
                 # Encoded here, where the rows were just built (they are in
@@ -241,7 +243,10 @@ class RunRecorder:
                     if self._events is not None:
                         self._events.writer.close()  # bad rows fail the run, its events stay
                     raise
-                self.rows.submit(self.db.write_encoded, encoded)
+                if self._events is not None:
+                    self._events.writer.add_rows(encoded)
+                else:
+                    self.rows.submit(self.db.write_encoded, encoded)
             if self._events is not None:
                 self._events.writer.close()
             self.rows.wait()
@@ -264,11 +269,12 @@ class RunRecorder:
         exception propagates: a failure here (say, on a connection DuckDB
         gave up after Ctrl-C) is logged, and the original goes on."""
         try:
-            if self._events is not None:
-                self._events.writer.abort()
             self._open = False
             with contextlib.suppress(Exception):  # the failure being raised is the one to report
                 self.rows.release_held()  # the last day ended: its rows stay
+            if self._events is not None:
+                self._events.writer.abort()  # commits the rows added, not the events unflushed
+            with contextlib.suppress(Exception):
                 self.rows.wait()
             self.rows.shutdown()
             if self.run is not None:

@@ -9,9 +9,10 @@ an ``IngestPipeline`` while the simulator goes on.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import duckdb
@@ -31,6 +32,7 @@ from simcash_db.writers.ledger import (
 )
 from simcash_db.writers.pipeline import Started
 from simcash_db.writers.registers import upsert_registers
+from simcash_db.writers.rows import EncodedTables, rider_statements
 
 log = logging.getLogger("simcash_db")
 
@@ -93,37 +95,64 @@ def commit_batch(
     simulation_id: str,
     encoded: ArrowBatch,
     registers: ArrowBatch,
-    ledger: tuple[str, int],
+    ledger: tuple[str, int] | None,
     started: Started,
-) -> int:
+    riders: Sequence[EncodedTables] = (),
+) -> int | None:
     """Commit one encoded batch of a streaming writer, with its ledger row
-    (``ledger``: batch id and first ``event_seq``) and registers, as one
-    transaction; returns its rows. Runs on the writer's ingest thread."""
-    batch_id, first_seq = ledger
-    if not registers.num_rows and batch_id == auto_batch_id(first_seq):
+    (``ledger``: batch id and first ``event_seq``), registers and the rows
+    that ride with it (``EventWriter.add_rows``), as one transaction;
+    returns its rows, or None for rows that rode alone (``ledger`` None, no
+    events). Runs on the writer's ingest thread."""
+    if ledger is None or (not registers.num_rows and ledger[0] == auto_batch_id(ledger[1])):
         # One trip into DuckDB for the whole transaction: each return
         # takes the GIL back, and while the caller runs Python (a
         # simulator's tick) each such hand-over waits out a switch
         # interval (5 ms; six trips made a batch about 25% slower).
-        with registered(cursor, encoded) as view:
-            insert = insert_sql(EVENTS_TABLE, view, encoded.column_names)
-            script = f"BEGIN TRANSACTION; {insert}; {record_auto_batch_sql(view)}; COMMIT"
+        with contextlib.ExitStack() as views:
+            script = []
+            if ledger is not None:
+                view = views.enter_context(registered(cursor, encoded))
+                script += [insert_sql(EVENTS_TABLE, view, encoded.column_names)]
+                script += [record_auto_batch_sql(view)]
+            script += rider_script(cursor, views, simulation_id, riders)
             started()
             try:
-                execute(cursor, script)
+                execute(cursor, f"BEGIN TRANSACTION; {'; '.join(script)}; COMMIT")
             except BaseException:
                 rollback(cursor)
                 raise
-        return encoded.num_rows
+        return encoded.num_rows if ledger is not None else None
+    batch_id, first_seq = ledger
     cursor.execute("BEGIN TRANSACTION")
     try:
         append_encoded(cursor, encoded, registers, started)
         record_batch(cursor, simulation_id, batch_id, first_seq, encoded.num_rows)
+        with contextlib.ExitStack() as views:
+            for statement in rider_script(cursor, views, simulation_id, riders):
+                execute(cursor, statement)
         cursor.execute("COMMIT")
     except BaseException:
         rollback(cursor)
         raise
     return encoded.num_rows
+
+
+def rider_script(
+    cursor: duckdb.DuckDBPyConnection,
+    views: contextlib.ExitStack,
+    simulation_id: str,
+    riders: Sequence[EncodedTables],
+) -> list[str]:
+    """The statements that store ``riders`` (registered as views for as long
+    as ``views`` is open), in the order they were added."""
+    script = []
+    for tables in riders:
+        for model, batch, ranges in tables.batches:
+            if batch.num_rows:
+                view = views.enter_context(registered(cursor, batch))
+                script += rider_statements(model, view, ranges, batch.column_names, simulation_id)
+    return script
 
 
 def chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

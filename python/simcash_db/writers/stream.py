@@ -17,6 +17,7 @@ from simcash_db.interrupts import deferred_interrupts
 from simcash_db.writers.events import DEFAULT_BATCH_SIZE, Event, commit_batch, run_layout
 from simcash_db.writers.ledger import auto_batch_id, check_batch_id
 from simcash_db.writers.pipeline import IngestPipeline
+from simcash_db.writers.rows import EncodedTables
 from simcash_db.writers.switching import lower_switch_interval, restore_switch_interval
 
 log = logging.getLogger("simcash_db")
@@ -89,6 +90,8 @@ class EventWriter:
             event_layout(), simulation_id, self._next_seq, self._ticks_per_day, 0, batch_size
         )
         self._appended: list[Event] = []
+        # Rows of the run's other tables that commit with the next batch.
+        self._riders: list[EncodedTables] = []
         self._pipeline = IngestPipeline("simcash-stream")
         self._failure: BaseException | None = None
         self._closed = False
@@ -115,10 +118,27 @@ class EventWriter:
         self._encode_appended()
         self._encode(events)
 
+    def add_rows(self, encoded: EncodedTables) -> None:
+        """Commit rows of the run's other tables (encoded by
+        ``DatabaseManager.encode_tables`` for this writer's run) in the
+        transaction of the next batch of events, or of ``flush`` or
+        ``close``: a recorder's day rows, without a commit of their own.
+        A key already stored fails that batch (``WriteError``). Rows added
+        when the writer is aborted are still committed, without the
+        unflushed events."""
+        self._check_usable()
+        if encoded.simulation_id != self.simulation_id:
+            raise ValueError(
+                f"rows of run {encoded.simulation_id!r} given to the writer "
+                f"of {self.simulation_id!r}"
+            )
+        self._riders.append(encoded)
+
     def flush(self) -> None:
-        """Hand the events handed in so far to the ingest thread to commit, as a batch."""
+        """Hand the events handed in so far (and any rows added) to the
+        ingest thread to commit, as a batch."""
         self._encode_appended()
-        if self._pending.rows:
+        if self._pending.rows or self._riders:
             self._submit()
 
     def _encode_appended(self) -> None:
@@ -187,11 +207,15 @@ class EventWriter:
         encoded, registers = self._pending.take()
         # The previous batch committed while this one was built.
         self._wait()
-        batch_id = batch_id or auto_batch_id(self._next_seq)
-        ledger = (batch_id, self._next_seq)
-        self._next_seq += encoded.num_rows
-        self._stored.add(batch_id)
-        commit = partial(commit_batch, self._cursor, self.simulation_id, encoded, registers, ledger)
+        riders, self._riders = self._riders, []
+        ledger: tuple[str, int] | None = None
+        if encoded.num_rows or batch_id is not None:
+            batch_id = batch_id or auto_batch_id(self._next_seq)
+            ledger = (batch_id, self._next_seq)
+            self._next_seq += encoded.num_rows
+            self._stored.add(batch_id)
+        run = self.simulation_id
+        commit = partial(commit_batch, self._cursor, run, encoded, registers, ledger, riders=riders)
         self._pipeline.submit(commit, until_started=self._until_started)
 
     def _wait(self) -> None:
@@ -243,6 +267,8 @@ class EventWriter:
         self._pending.clear()
         with deferred_interrupts():
             try:
+                if self._riders:
+                    self._hand_over(None)  # the rows added stay, without the events
                 self._wait()
             except WriteError:
                 log.warning("the last batch of %r failed while aborting", self.simulation_id)
