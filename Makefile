@@ -36,8 +36,8 @@ build-prod: venv
 lint: lint-python lint-rust
 
 lint-python: build-dev
-	$(BIN)/ruff check python tests benches
-	$(BIN)/ruff format --check python tests benches
+	$(BIN)/ruff check python tests benches repro
+	$(BIN)/ruff format --check python tests benches repro
 	$(BIN)/mypy
 	$(PY) -m mypy.stubtest simcash_db._native
 	$(BIN)/lint-imports

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from simcash_db._native import __version__ as native_version
     from simcash_db.database import DatabaseManager
     from simcash_db.errors import (
+        DamagedDatabaseError,
         DamagedWalError,
         DatabaseFileError,
         DatabaseInUseError,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         SimulationStatus,
         TransactionStatus,
     )
+    from simcash_db.recovery import RecoveryReport, recover
     from simcash_db.repository import ExperimentRepository
     from simcash_db.schema import SCHEMA_VERSION, SchemaMismatch
     from simcash_db.simulator import Orchestrator, RunRecorder, record_run
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 _EXPORTS: dict[str, tuple[str, str]] = {
     "native_version": ("simcash_db._native", "__version__"),
     "DatabaseManager": ("simcash_db.database", "DatabaseManager"),
+    "DamagedDatabaseError": ("simcash_db.errors", "DamagedDatabaseError"),
     "DamagedWalError": ("simcash_db.errors", "DamagedWalError"),
     "DatabaseFileError": ("simcash_db.errors", "DatabaseFileError"),
     "DatabaseInUseError": ("simcash_db.errors", "DatabaseInUseError"),
@@ -70,6 +73,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SimulationStatus": ("simcash_db.models", "SimulationStatus"),
     "TransactionStatus": ("simcash_db.models", "TransactionStatus"),
     "ExperimentRepository": ("simcash_db.repository", "ExperimentRepository"),
+    "RecoveryReport": ("simcash_db.recovery", "RecoveryReport"),
+    "recover": ("simcash_db.recovery", "recover"),
     "Orchestrator": ("simcash_db.simulator", "Orchestrator"),
     "RunRecorder": ("simcash_db.simulator", "RunRecorder"),
     "record_run": ("simcash_db.simulator", "record_run"),
@@ -98,6 +103,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SCHEMA_VERSION",
     "CheckpointError",
+    "DamagedDatabaseError",
     "DamagedWalError",
     "DatabaseFileError",
     "DatabaseInUseError",
@@ -111,6 +117,7 @@ __all__ = [
     "ExperimentRepository",
     "NotFoundError",
     "Orchestrator",
+    "RecoveryReport",
     "RunRecorder",
     "SchemaError",
     "SchemaMismatch",
@@ -128,4 +135,5 @@ __all__ = [
     "native_version",
     "parse_simulation_id",
     "record_run",
+    "recover",
 ]

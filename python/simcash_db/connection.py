@@ -11,7 +11,12 @@ from typing import Any
 
 import duckdb
 
-from simcash_db.errors import DamagedWalError, DatabaseFileError, DatabaseInUseError
+from simcash_db.errors import (
+    DamagedDatabaseError,
+    DamagedWalError,
+    DatabaseFileError,
+    DatabaseInUseError,
+)
 from simcash_db.interrupts import interrupts_as_keyboard, is_interrupt
 
 __all__ = ["connect", "fetch_one", "is_interrupt", "sql_string", "transaction"]
@@ -30,6 +35,11 @@ def connect(db_path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     try:
         return duckdb.connect(db_path, read_only=read_only)
     except duckdb.Error as exc:
+        if "corrupt database file" in str(exc).lower():
+            raise DamagedDatabaseError(
+                f"{db_path} does not open: {exc}. A kill inside a checkpoint does this; "
+                f"'simcash-db recover {db_path}' mends the file (it keeps the damaged one)."
+            ) from exc
         if "wal" in str(exc).lower() and not isinstance(exc, duckdb.IOException):
             raise DamagedWalError(
                 f"the write-ahead log of {db_path!r} is damaged ({exc}). simcash-db has not "

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from simcash_db._native import EncodeError, SimcashDbError
 
 __all__ = [
+    "DamagedDatabaseError",
     "DamagedWalError",
     "DatabaseFileError",
     "DatabaseInUseError",
@@ -46,6 +47,11 @@ class DatabaseInUseError(SimcashDbError):
 class DatabaseFileError(SimcashDbError, OSError):
     """The path cannot hold a database: not a DuckDB file, a directory, a
     folder that does not exist or cannot be written."""
+
+
+class DamagedDatabaseError(SimcashDbError):
+    """The database file does not open: a kill inside a DuckDB checkpoint
+    tore a block. ``simcash-db recover DB`` (``simcash_db.recover``) mends it."""
 
 
 class DamagedWalError(SimcashDbError):

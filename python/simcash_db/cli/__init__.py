@@ -6,6 +6,7 @@ from simcash_db.cli import (  # noqa: F401  (they register their commands)
     events,
     experiments,
     export,
+    recovery,
     runs,
 )
 from simcash_db.cli.app import cli, main
