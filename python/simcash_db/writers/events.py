@@ -115,7 +115,7 @@ def commit_batch(
                 view = views.enter_context(registered(cursor, encoded))
                 script += [insert_sql(EVENTS_TABLE, view, encoded.column_names)]
                 script += [record_auto_batch_sql(view)]
-            script += rider_script(cursor, views, simulation_id, riders)
+            script += rider_script(cursor, views, riders)
             started()
             try:
                 execute(cursor, f"BEGIN TRANSACTION; {'; '.join(script)}; COMMIT")
@@ -129,7 +129,7 @@ def commit_batch(
         append_encoded(cursor, encoded, registers, started)
         record_batch(cursor, simulation_id, batch_id, first_seq, encoded.num_rows)
         with contextlib.ExitStack() as views:
-            for statement in rider_script(cursor, views, simulation_id, riders):
+            for statement in rider_script(cursor, views, riders):
                 execute(cursor, statement)
         cursor.execute("COMMIT")
     except BaseException:
@@ -141,7 +141,6 @@ def commit_batch(
 def rider_script(
     cursor: duckdb.DuckDBPyConnection,
     views: contextlib.ExitStack,
-    simulation_id: str,
     riders: Sequence[EncodedTables],
 ) -> list[str]:
     """The statements that store ``riders`` (registered as views for as long
@@ -151,7 +150,7 @@ def rider_script(
         for model, batch, ranges in tables.batches:
             if batch.num_rows:
                 view = views.enter_context(registered(cursor, batch))
-                script += rider_statements(model, view, ranges, batch.column_names, simulation_id)
+                script += rider_statements(model, view, ranges, batch.column_names)
     return script
 
 

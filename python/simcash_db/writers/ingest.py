@@ -77,12 +77,6 @@ def insert_sql(table: str, view: str, columns: list[str]) -> str:
     return f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}"
 
 
-def sql_literal(text: str) -> str:
-    """``text`` as an SQL string literal (quotes doubled), for a statement
-    of a script that takes no parameters."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def execute(cursor: duckdb.DuckDBPyConnection, sql: str) -> None:
     """``cursor.execute(sql)``, with Ctrl-C in DuckDB raised as KeyboardInterrupt."""
     with interrupts_as_keyboard():

@@ -24,7 +24,6 @@ from simcash_db.writers.ingest import (
     insert_sql,
     registered,
     runs_stored_rows,
-    sql_literal,
 )
 
 Row = Mapping[str, Any]
@@ -146,31 +145,27 @@ def store_tables(cursor: duckdb.DuckDBPyConnection, encoded: EncodedTables) -> l
 
 
 def rider_statements(
-    model: type[TableModel],
-    view: str,
-    ranges: KeyRanges | None,
-    columns: list[str],
-    simulation_id: str,
+    model: type[TableModel], view: str, ranges: KeyRanges | None, columns: list[str]
 ) -> list[str]:
-    """SQL that stores the batch of run ``simulation_id`` registered as
-    ``view`` inside a transaction someone else opened (an event writer's
-    batch, see ``EventWriter.add_rows``), as statements to join one script:
-    a check that fails the script when a key of the batch is stored already,
-    then the INSERT. The run's existence is the event writer's to prove.
-    Keys from a sequence (``ranges`` None) cannot clash and are not checked;
-    the check reads only the run's stored rows within the batch's int key
-    ranges (zone maps skip the rest)."""
+    """SQL that stores the batch registered as ``view`` inside a transaction
+    someone else opened (an event writer's batch, see ``EventWriter.add_rows``),
+    as statements to join one script: a check that fails the script when a
+    key of the batch is stored already, then the INSERT. The run's existence
+    is the event writer's to prove. Keys from a sequence (``ranges`` None)
+    cannot clash and are not checked. The check's join names the run through
+    the batch's own rows (no value in the SQL text); DuckDB pushes the
+    batch's key bounds into the scan, and the int key ranges (``ranges``,
+    computed here) are written out, so zone maps skip other runs and days."""
     statements = []
     if ranges is not None:
         on = " AND ".join(f"s.{k} = i.{k}" for k in model.key_columns)
-        where = [f"s.simulation_id = {sql_literal(simulation_id)}"]
-        where += [f"s.{name} BETWEEN {low} AND {high}" for name, low, high in ranges]
+        within = "".join(f" AND s.{name} BETWEEN {low} AND {high}" for name, low, high in ranges)
         key = ", ".join(model.key_columns)
         found = " || ', ' || ".join(f"i.{k}::VARCHAR" for k in model.key_columns)
         statements.append(
             f"SELECT error('{model.table_name}: key ({key}) = (' || {found} || "
-            f"') is already stored') FROM {view} i JOIN {model.table_name} s ON {on} "
-            f"WHERE {' AND '.join(where)} LIMIT 1"
+            f"') is already stored') FROM {view} i JOIN {model.table_name} s ON {on}{within} "
+            "LIMIT 1"
         )
     statements.append(insert_sql(model.table_name, view, columns))
     return statements
