@@ -38,17 +38,20 @@ import duckdb
 
 def child(args: argparse.Namespace) -> None:
     con = duckdb.connect(args.path, config=settings(args))
+    # The layout of simcash-db's simulation_events (JSON details compressed with zstd).
+    details = "JSON USING COMPRESSION zstd" if args.compression == "auto" else "JSON"
     con.execute(
-        "CREATE TABLE IF NOT EXISTS events (seq BIGINT, batch BIGINT, tick BIGINT, "
-        "kind VARCHAR, details VARCHAR)"
+        "CREATE TABLE IF NOT EXISTS events (run VARCHAR, seq BIGINT, batch BIGINT, "
+        f"tick BIGINT, day BIGINT, kind VARCHAR, agent VARCHAR, tx VARCHAR, details {details})"
     )
     con.execute("CREATE TABLE IF NOT EXISTS ledger (batch BIGINT, rows BIGINT)")
     (k,) = con.execute("SELECT coalesce(max(batch) + 1, 0) FROM ledger").fetchone()
     while True:
         rows = args.large if k % 4 == 3 else args.small
         con.execute(
-            f"BEGIN TRANSACTION; INSERT INTO events SELECT i, {k}, i // 40, "
-            "'Kind' || (i % 17), '{\"amount\": ' || (i * 7919 % 1000003) || "
+            f"BEGIN TRANSACTION; INSERT INTO events SELECT 'run-1', i, {k}, i // 40, i // 4000, "
+            f"'Kind' || (i % 17), 'BANK_' || (i % 25), md5((i + {k})::VARCHAR), "
+            "'{\"amount\": ' || (i * 7919 % 1000003) || ', \"priority\": ' || (i % 10) || "
             f"', \"tx\": \"' || md5((i + {k})::VARCHAR) || '\"}}' FROM range({rows}) t(i); "
             f"INSERT INTO ledger VALUES ({k}, {rows}); COMMIT"
         )
@@ -170,6 +173,8 @@ def main() -> None:
             spans += process.checkpoint_seconds()
             outcome = check(path, acknowledged)
             outcomes[outcome] += 1
+            if (kill + 1) % 25 == 0:
+                print(f"  {kill + 1} kills: {outcomes}", flush=True)
             if outcome != "ok":
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
