@@ -104,3 +104,39 @@ def test_a_quote_in_the_run_id_is_data_not_sql(db: DatabaseManager) -> None:
     with pytest.raises(WriteError, match="already stored"):
         again.close()
     assert db.table_counts()["daily_agent_metrics"] == 2
+
+
+def test_nothing_behind_a_failed_batch_commits(
+    run_db: DatabaseManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With batches in line (``in_line``), those handed over behind one that
+    fails are not run: no event is stored after a gap."""
+    import threading
+
+    import simcash_db.writers.stream as stream
+
+    release = threading.Event()
+    real = stream.commit_batch
+    calls: list[int] = []
+
+    def first_fails(*args: Any, **kwargs: Any) -> int | None:
+        calls.append(1)
+        if len(calls) == 1:
+            args[5]()  # started: the hand-over returns
+            assert release.wait(5)  # the second batch is handed over meanwhile
+            raise RuntimeError("the disk is gone")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stream, "commit_batch", first_fails)
+    db = run_db
+    writer = db.event_writer("s1", batch_size=5, in_line=2, encode_overlap=False)
+    writer.extend(arrivals(0, 5))  # batch 1: committing (and about to fail)
+    writer.extend(arrivals(5, 5))  # batch 2: waits in line behind it
+    release.set()
+    with pytest.raises(WriteError, match="the disk is gone"):
+        writer.close()
+    assert calls == [1]  # the second never ran
+    assert db.table_counts()["simulation_events"] == 0
+    assert db.write_events("s1", arrivals(0, 3)) == 3
+    stored = db.conn.execute("SELECT event_seq FROM simulation_events ORDER BY event_seq")
+    assert [seq for (seq,) in stored.fetchall()] == [0, 1, 2]

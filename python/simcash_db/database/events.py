@@ -56,11 +56,13 @@ class RunEvents(Connected):
         batch_size: int = DEFAULT_BATCH_SIZE,
         encode_overlap: bool = True,
         quick_switching: bool = True,
+        in_line: int = 1,
     ) -> EventWriter:
         """A streaming writer for a long run; use it as a context manager.
         ``encode_overlap=False`` for a caller that hands events over between
         work of its own, not back to back; ``quick_switching=False`` leaves
-        the GIL switch interval alone (see ``EventWriter``)."""
+        the GIL switch interval alone; ``in_line`` batches may wait to commit
+        (see ``EventWriter``)."""
         check_id("simulation_id", simulation_id)
         cursor = self.conn.cursor()
         try:
@@ -70,6 +72,7 @@ class RunEvents(Connected):
                 batch_size,
                 encode_overlap=encode_overlap,
                 quick_switching=quick_switching,
+                in_line=in_line,
             )
         except BaseException:
             cursor.close()

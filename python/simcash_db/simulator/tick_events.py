@@ -23,6 +23,14 @@ RUN_BATCH_EVENTS = 16_384
 TAPER = 4
 
 
+#: Batches that may wait to commit behind the one committing. DuckDB's
+#: client takes the GIL about twice per thousand rows it inserts, each time
+#: once the simulator's tick (native, holding the GIL) has ended, so a
+#: batch commits over hundreds of ticks; near the run's end, where batches
+#: shrink (``TAPER``), a hand-over waited for the batch before it.
+RUN_BATCHES_IN_LINE = 2
+
+
 class TickEvents:
     """The event writer of one recorded run, and when it flushes."""
 
@@ -34,6 +42,7 @@ class TickEvents:
             batch_size=RUN_BATCH_EVENTS,
             encode_overlap=False,
             quick_switching=False,  # the recorder's own, for the whole run
+            in_line=RUN_BATCHES_IN_LINE,
         )
 
     def record(self, tick: int, events: Sequence[Mapping[str, Any]]) -> None:

@@ -39,7 +39,12 @@ class EventWriter:
     how many events are stored. ``encode_overlap`` (the default) suits
     a caller that hands events over back to back; a simulator that runs
     between hand-overs passes False (see ``RunRecorder``).
-    ``quick_switching`` lowers the GIL switch interval to 1 ms while the
+    With ``encode_overlap=False``, ``in_line`` batches may be handed over
+    and not yet committed (memory: ``in_line + 1`` batches); a hand-over
+    beyond waits for the oldest, and nothing behind a batch that fails is
+    stored. A simulator that holds the GIL passes 2: its commits take longer
+    than its batches do to fill near the run's end. ``quick_switching`` lowers the
+    GIL switch interval to 1 ms while the
     writer is open (see ``simcash_db.writers.switching``): DuckDB's client
     takes the GIL between the tasks of each commit, and behind a caller
     running Python each hand-over would wait 5 ms.
@@ -67,9 +72,13 @@ class EventWriter:
         *,
         encode_overlap: bool = True,
         quick_switching: bool = True,
+        in_line: int = 1,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if in_line < 1:
+            raise ValueError("in_line must be at least 1")
+        self._in_line = in_line
         self.simulation_id = simulation_id
         self.batch_size = batch_size
         # Each hand-over waits until DuckDB has started the append, so that
@@ -205,8 +214,8 @@ class EventWriter:
     def _hand_over(self, batch_id: str | None) -> None:
         self._check_usable()
         encoded, registers = self._pending.take()
-        # The previous batch committed while this one was built.
-        self._wait()
+        # The batches before it committed (or wait in line) while this one was built.
+        self._wait(keep=self._in_line - 1)
         riders, self._riders = self._riders, []
         ledger: tuple[str, int] | None = None
         if encoded.num_rows or batch_id is not None:
@@ -218,25 +227,28 @@ class EventWriter:
         commit = partial(commit_batch, self._cursor, run, encoded, registers, ledger, riders=riders)
         self._pipeline.submit(commit, until_started=self._until_started)
 
-    def _wait(self) -> None:
-        try:
-            stored = self._pipeline.wait()
-        except BaseException as exc:
-            if self._pipeline.in_flight():
-                # Interrupted while waiting (Ctrl-C): the batch is still being
-                # committed, and closing or aborting the writer waits for it.
-                raise
-            self._failure = exc
-            if isinstance(exc, KeyboardInterrupt):
-                raise  # the batch was interrupted: nothing of it is stored
-            raise write_failure(
-                f"a batch of events of {self.simulation_id!r} ({self.committed} events "
-                "stored before it)",
-                exc,
-            ) from exc
-        if isinstance(stored, int):
-            self.committed += stored
-            self.committed_batches += 1
+    def _wait(self, keep: int = 0) -> None:
+        """Wait for the batches handed over, oldest first, until ``keep`` are left."""
+        while (in_line := self._pipeline.in_flight()) > keep:
+            try:
+                stored = self._pipeline.wait()
+            except BaseException as exc:
+                if self._pipeline.in_flight() == in_line:
+                    # Interrupted while waiting (Ctrl-C): the batch is still being
+                    # committed, and closing or aborting the writer waits for it.
+                    raise
+                self._failure = exc
+                self._pipeline.abandon()  # those behind it were not run
+                if isinstance(exc, KeyboardInterrupt):
+                    raise  # the batch was interrupted: nothing of it is stored
+                raise write_failure(
+                    f"a batch of events of {self.simulation_id!r} ({self.committed} events "
+                    "stored before it)",
+                    exc,
+                ) from exc
+            if isinstance(stored, int):
+                self.committed += stored
+                self.committed_batches += 1
 
     def _check_usable(self) -> None:
         if self._closed:
