@@ -127,7 +127,7 @@ def check(db_path: Path, acknowledged: dict[str, int]) -> tuple[int, bool]:
 
 
 def kill_rounds(
-    tmp_path: Path, moments: tuple[str, ...], rounds: int, checkpoint_every: int
+    tmp_path: Path, moments: tuple[str, ...], rounds: int, checkpoint_every: int, seed: int = 0
 ) -> tuple[int, int]:
     """``rounds`` kills, each at one of ``moments`` in turn; returns the kills
     and the recoveries they needed."""
@@ -138,7 +138,7 @@ def kill_rounds(
             db.save_simulation_run(make_run(f"earlier-{n}", ticks_per_day=10))
             old = [{"event_type": "Old", "tick": t} for t in range(EARLIER_EVENTS // EARLIER_RUNS)]
             db.write_events(f"earlier-{n}", old)
-    rng = random.Random(20261122 + rounds)
+    rng = random.Random(20261122 + rounds + 1000 * seed)
     acknowledged: dict[str, int] = {}
     kills, recoveries, stored = 0, 0, 0
     for round_no in range(rounds):
@@ -195,7 +195,7 @@ def test_300_kills_inside_checkpoints(tmp_path: Path) -> None:
     for round_no in range(50):
         folder = tmp_path / f"round-{round_no}"
         folder.mkdir()
-        done, mended = kill_rounds(folder, moments, 24, CHECKPOINT_EVERY)
+        done, mended = kill_rounds(folder, moments, 24, CHECKPOINT_EVERY, seed=round_no)
         kills, recoveries = kills + done, recoveries + mended
         print(f"round {round_no}: {done} kills, {mended} recoveries", flush=True)
     inside = kills // len(moments)
