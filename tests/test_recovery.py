@@ -14,7 +14,13 @@ import pytest
 
 from crash_writer import SIM, batch_size
 from factories import make_run
-from simcash_db import DamagedDatabaseError, DatabaseFileError, DatabaseManager, recover
+from simcash_db import (
+    DamagedDatabaseError,
+    DatabaseFileError,
+    DatabaseInUseError,
+    DatabaseManager,
+    recover,
+)
 from simcash_db.recovery.file_format import BLOCKS_START, block_is_intact, read_headers
 
 FIXTURE = Path(__file__).with_name("fixtures") / "corrupt-after-checkpoint-kill"
@@ -124,3 +130,22 @@ def test_the_command_line_fails_in_one_line(damaged: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "cannot be recovered" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_a_file_another_process_holds_is_refused_untouched(db_path: Path) -> None:
+    with DatabaseManager(db_path) as db:
+        db.setup()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(db_path)!r}); print('held', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = digest(db_path)
+        with pytest.raises(DatabaseInUseError):
+            recover(db_path)
+        assert digest(db_path) == before
+    finally:
+        holder.communicate("", timeout=30)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from simcash_db.connection import connect
 from simcash_db.errors import DamagedDatabaseError, DatabaseFileError
 from simcash_db.models import EventBatchRecord, SimulationEventRecord, SimulationRunRecord
 from simcash_db.recovery.file_format import (
@@ -73,13 +74,23 @@ def recover(path: str | Path) -> RecoveryReport:
 
     Returns what was done. Raises DamagedDatabaseError when no way gives a
     file that reads whole (the file is left as it was), DatabaseFileError
-    when ``path`` is no DuckDB file. The file must not be open elsewhere.
+    when ``path`` is no DuckDB file, DatabaseInUseError when another process
+    has it open.
     """
     path = Path(path)
     if not path.is_file() or not read_headers(path):
         raise DatabaseFileError(f"{path} is not a DuckDB database file")
-    if (problem := read_whole(path, read_only=True)) is None:
-        return RecoveryReport(path, None, None, table_rows(path))
+    try:
+        connect(str(path), read_only=True).close()  # another process's lock raises here
+    except DamagedDatabaseError as exc:
+        problem = first_line(exc.__cause__ or exc)
+    else:
+        if (problem := read_whole(path, read_only=True)) is None:
+            return RecoveryReport(path, None, None, table_rows(path))
+        raise DamagedDatabaseError(
+            f"{path} opens but does not read whole ({problem}): not the damage of a kill "
+            "inside a checkpoint, which recover mends; it is left as it was"
+        )
     headers = read_headers(path)
     if not all(header.valid for header in headers):
         raise DamagedDatabaseError(
