@@ -80,6 +80,7 @@ def recover(path: str | Path) -> RecoveryReport:
     path = Path(path)
     if not path.is_file() or not read_headers(path):
         raise DatabaseFileError(f"{path} is not a DuckDB database file")
+    problem: str | None
     try:
         connect(str(path), read_only=True).close()  # another process's lock raises here
     except DamagedDatabaseError as exc:
