@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -136,6 +137,9 @@ def test_encoded_buffers_are_reused_and_released_on_close() -> None:
     with DatabaseManager(":memory:") as db:
         db.setup()
         db.save_simulation_run(make_run("s1"))
+        # Batches of earlier tests still held in reference cycles (a kept
+        # traceback) would hand their buffers back mid-test.
+        gc.collect()
         release_buffers()
         batch, _ = encode_events(event_layout(), events(500), "s1", 0, 10)
         assert retained_buffer_bytes() == 0

@@ -2,13 +2,13 @@
 
 A file starts with three 4 KiB headers: the main one (magic ``DUCK``), then
 two database headers, each a checkpoint's root (its iteration, the first
-block of its metadata, its block count), each behind a checksum. DuckDB
+page of its metadata, the block size), each behind a checksum. DuckDB
 opens the one with the higher iteration. Blocks of ``block_alloc_size``
 bytes follow, each a checksum and its payload. Metadata blocks are shared by
 consecutive checkpoints (one 256 KiB block holds 64 metadata pages), so a
 checkpoint rewrites in place the block that the previous checkpoint's root
 is in; a kill inside that write leaves it torn, and neither root opens
-(``repro/checkpoint_kill.py``; docs/guarantees.md).
+(docs/crash-safety.md).
 
 Read from DuckDB 2.0's storage (``storage_version`` 64 and on); a file whose
 headers do not check out under these rules is left alone.
@@ -49,7 +49,6 @@ class DatabaseHeader:
     valid: bool
     iteration: int
     meta_block: int
-    block_count: int
     block_alloc_size: int
 
     @property
@@ -68,14 +67,13 @@ def read_headers(path: Path) -> list[DatabaseHeader]:
         page = head[offset : offset + HEADER_SIZE]
         stored: int = _CHECKSUM.unpack_from(page)[0]
         fields = _DATABASE_HEADER.unpack_from(page, 8)
-        iteration, meta_block, _free_list, block_count, block_alloc_size, _, _ = fields
+        iteration, meta_block, _free_list, _block_count, block_alloc_size, _, _ = fields
         headers.append(
             DatabaseHeader(
                 offset=offset,
                 valid=stored == checksum(page[8:]),
                 iteration=iteration,
                 meta_block=meta_block,
-                block_count=block_count,
                 block_alloc_size=block_alloc_size,
             )
         )

@@ -5,7 +5,7 @@ a torn metadata block: the file no longer opens. Recovery never touches the
 damaged file. It mends copies, one way after another, until one opens and
 reads whole: every table read to its last row (DuckDB checks each block's
 checksum as it reads), each run's events unique and as many as its ledger
-of acknowledged batches says, the schema the models describe. The mended
+of acknowledged batches says. The mended
 copy is checkpointed (a fresh root, the WAL folded in), read whole again,
 and only then takes the file's place; the damaged file and its WAL are kept
 beside it.

@@ -144,6 +144,11 @@ def runs_stored_rows(
     return [bool(stored) for stored in found[1:]]
 
 
+def keys_match(model: type[TableModel], stored: str = "s", incoming: str = "i") -> str:
+    """The join condition of a stored row and an incoming one with the same key."""
+    return " AND ".join(f"{stored}.{k} = {incoming}.{k}" for k in model.key_columns)
+
+
 def check_not_stored(
     cursor: duckdb.DuckDBPyConnection,
     model: type[TableModel],
@@ -152,7 +157,7 @@ def check_not_stored(
 ) -> None:
     """Refuse a batch with a key already stored (of ``simulation_id`` when
     every row of ``view`` is that run's)."""
-    on = " AND ".join(f"s.{k} = i.{k}" for k in model.key_columns)
+    on = keys_match(model)
     runs = "= ?" if simulation_id is not None else f"IN (SELECT DISTINCT simulation_id FROM {view})"
     clash = cursor.execute(
         f"SELECT {', '.join(f'i.{k}' for k in model.key_columns)} "

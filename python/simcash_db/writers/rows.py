@@ -22,6 +22,7 @@ from simcash_db.writers.ingest import (
     check_not_stored,
     check_runs_exist,
     insert_sql,
+    keys_match,
     registered,
     runs_stored_rows,
 )
@@ -158,7 +159,7 @@ def rider_statements(
     computed here) are written out, so zone maps skip other runs and days."""
     statements = []
     if ranges is not None:
-        on = " AND ".join(f"s.{k} = i.{k}" for k in model.key_columns)
+        on = keys_match(model)
         within = "".join(f" AND s.{name} BETWEEN {low} AND {high}" for name, low, high in ranges)
         key = ", ".join(model.key_columns)
         found = " || ', ' || ".join(f"i.{k}::VARCHAR" for k in model.key_columns)

@@ -43,8 +43,8 @@ class EventWriter:
     and not yet committed (memory: ``in_line + 1`` batches); a hand-over
     beyond waits for the oldest, and nothing behind a batch that fails is
     stored. A simulator that holds the GIL passes 2: its commits take longer
-    than its batches do to fill near the run's end. ``quick_switching`` lowers the
-    GIL switch interval to 1 ms while the
+    than its batches do to fill near the run's end.
+    ``quick_switching`` lowers the GIL switch interval to 1 ms while the
     writer is open (see ``simcash_db.writers.switching``): DuckDB's client
     takes the GIL between the tasks of each commit, and behind a caller
     running Python each hand-over would wait 5 ms.
