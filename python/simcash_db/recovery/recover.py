@@ -60,7 +60,10 @@ class RecoveryReport:
     def summary(self) -> str:
         runs, events = self.rows.get(_RUNS, 0), self.rows.get(_EVENTS, 0)
         batches = self.rows.get(_LEDGER, 0)
-        held = f"{runs:,} runs, {events:,} events in {batches:,} batches"
+        held = (
+            f"{runs:,} run{'s' * (runs != 1)}, {events:,} event{'s' * (events != 1)} "
+            f"in {batches:,} batch{'es' * (batches != 1)}"
+        )
         if self.repair is None:
             return f"{self.path}: opens and reads whole ({held}); nothing to recover"
         return (
@@ -78,6 +81,8 @@ def recover(path: str | Path) -> RecoveryReport:
     has it open.
     """
     path = Path(path)
+    if not path.exists():
+        raise DatabaseFileError(f"no database file {path}")
     if not path.is_file() or not read_headers(path):
         raise DatabaseFileError(f"{path} is not a DuckDB database file")
     problem: str | None
