@@ -24,3 +24,7 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert (tmp_path / "tour.duckdb").exists()
     for block in blocks[1:]:
         exec(compile(block, str(README), "exec"), {})
+    # The examples moved into docs/ run as written too.
+    for page in sorted(README.with_name("docs").glob("*.md")):
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S):
+            exec(compile(block, str(page), "exec"), {})
