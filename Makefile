@@ -3,11 +3,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv build-dev build-prod lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-overhead bench-overhead-real bench-farm bench-pytest docs-chart clean
+.PHONY: help demo venv build-dev build-prod sdist wheel wheel-check docs lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-overhead bench-overhead-real bench-farm bench-pytest docs-chart clean
 
 help:
-	@echo "demo       build, then record a synthetic experiment into $(DB) and show it"
+	@echo "demo       install the package with its [plot] extra only, record a synthetic experiment into $(DB), show it, draw its chart"
 	@echo "build-dev  install the package (Rust extension, release build) with all extras into $(VENV)"
+	@echo "sdist      the source distribution, into dist/"
+	@echo "wheel      a manylinux_2_17 wheel built from the sdist (maturin + zig), checked by auditwheel"
+	@echo "wheel-check  the wheel installed into a fresh venv without Rust, and used (CI runs this)"
+	@echo "docs       the documentation site (mkdocs --strict) into site/"
 	@echo "lint       ruff, mypy --strict, stubtest, import-linter, cargo fmt --check, cargo clippy -D warnings"
 	@echo "test       build-dev, then pytest and cargo test"
 	@echo "test-slow  the long variants (hypothesis 'slow' profile, marker 'slow')"
@@ -28,16 +32,39 @@ venv: $(PY)
 # pip builds the Rust extension through maturin (release profile).
 build-dev: venv
 	@echo "building simcash-db into $(VENV) (the Rust extension takes about two minutes the first time)"
-	$(PY) -m pip install --progress-bar on -e '.[test,lint,bench]'
+	$(PY) -m pip install --progress-bar on -e '.[test,lint,bench,docs]'
 
-build-prod: venv
-	$(PY) -m pip wheel -q --no-deps -w dist .
+build-prod: wheel
+
+# Packaging tools in a venv of their own: maturin, zig (the linker that targets
+# glibc 2.17 from any machine) and auditwheel. PYTHON is the interpreter the
+# wheel is for; one wheel per CPython version (see docs/install.md).
+BUILD_VENV ?= .venv-build
+PYTHON ?= python3.11
+
+$(BUILD_VENV)/bin/maturin:
+	python3 -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install -q --disable-pip-version-check \
+		'maturin==1.16.0' 'ziglang==0.17.1' 'auditwheel==6.8.2'
+
+sdist: $(BUILD_VENV)/bin/maturin
+	$(BUILD_VENV)/bin/python packaging/build.py sdist
+
+wheel: $(BUILD_VENV)/bin/maturin
+	$(BUILD_VENV)/bin/python packaging/build.py wheel --python $(PYTHON)
+
+wheel-check: wheel
+	PYTHON=$(PYTHON) packaging/check_wheel.sh dist/simcash_db-*.whl
+
+docs: build-dev
+	$(BIN)/mkdocs build --strict --site-dir site
+	$(PY) packaging/offline_site.py site
 
 lint: lint-python lint-rust
 
 lint-python: build-dev
-	$(BIN)/ruff check python tests benches repro
-	$(BIN)/ruff format --check python tests benches repro
+	$(BIN)/ruff check python tests benches repro packaging
+	$(BIN)/ruff format --check python tests benches repro packaging
 	$(BIN)/mypy
 	$(PY) -m mypy.stubtest simcash_db._native
 	$(BIN)/lint-imports
@@ -61,9 +88,13 @@ test-slow: build-dev
 
 DB ?= simulation_data.duckdb
 
-# The main job: a synthetic experiment stored into $(DB), then what it holds.
-demo: build-dev
+# The main job: a synthetic experiment stored into $(DB), then what it holds
+# and its cost curve. Only the runtime and the [plot] extra are installed.
+demo: venv
+	@echo "installing simcash-db with its [plot] extra into $(VENV) (the Rust extension takes about two minutes the first time)"
+	$(PY) -m pip install -q -e '.[plot]'
 	$(BIN)/simcash-db --db $(DB) demo
+	$(BIN)/simcash-db --db $(DB) chart demo -o demo-cost-curve.png
 	@echo "the command is $(BIN)/simcash-db (or run: . $(VENV)/bin/activate, then simcash-db ...)"
 
 bench: build-dev
@@ -91,4 +122,4 @@ bench-pytest: build-dev
 	$(PY) -m pytest benches --benchmark-enable --benchmark-only -p no:randomly
 
 clean:
-	rm -rf $(VENV) target dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BUILD_VENV) site target dist .pytest_cache .mypy_cache .ruff_cache

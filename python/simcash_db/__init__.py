@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from simcash_db._native import __version__ as __version__
     from simcash_db._native import __version__ as native_version
     from simcash_db.database import DatabaseManager
     from simcash_db.errors import (
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
 # name -> (module, attribute), imported on first use.
 _EXPORTS: dict[str, tuple[str, str]] = {
+    # The version has one source, Cargo.toml: compiled into the native module,
+    # and maturin writes it into the wheel's metadata.
+    "__version__": ("simcash_db._native", "__version__"),
     "native_version": ("simcash_db._native", "__version__"),
     "DatabaseManager": ("simcash_db.database", "DatabaseManager"),
     "DamagedDatabaseError": ("simcash_db.errors", "DamagedDatabaseError"),
@@ -97,8 +101,6 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "SCHEMA_VERSION",
