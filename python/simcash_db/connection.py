@@ -111,8 +111,9 @@ def sql_string(text: str | Path) -> str:
     """``text`` as an SQL string literal, for the few places DuckDB takes no
     bound parameter (a file path in ATTACH or COPY, a DEFAULT in DDL).
 
-    >>> sql_string("it's")
-    "'it''s'"
+    Examples:
+        >>> sql_string("it's")
+        "'it''s'"
     """
     return "'" + str(text).replace("'", "''") + "'"
 

@@ -32,15 +32,16 @@ class Shard:
     experiment its runs belong to (copied into the shard, so the runs' links
     hold there as in the main database).
 
-    >>> import pickle, tempfile
-    >>> from simcash_db.models import ExperimentRecord
-    >>> experiment = ExperimentRecord(experiment_id="exp", experiment_name="n",
-    ...     experiment_type="t", config={}, master_seed=1)
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     shard = pickle.loads(pickle.dumps(Shard(f"{tmp}/w0.duckdb", experiment)))
-    ...     with shard.recorder() as recorder:
-    ...         recorder.experiment_id
-    'exp'
+    Examples:
+        >>> import pickle, tempfile
+        >>> from simcash_db.models import ExperimentRecord
+        >>> experiment = ExperimentRecord(experiment_id="exp", experiment_name="n",
+        ...     experiment_type="t", config={}, master_seed=1)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     shard = pickle.loads(pickle.dumps(Shard(f"{tmp}/w0.duckdb", experiment)))
+        ...     with shard.recorder() as recorder:
+        ...         recorder.experiment_id
+        'exp'
     """
 
     path: str

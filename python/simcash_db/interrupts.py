@@ -36,12 +36,13 @@ def is_interrupt(exc: BaseException) -> bool:
 def interrupts_as_keyboard() -> Iterator[None]:
     """Raise DuckDB's reports of Ctrl-C in the block as ``KeyboardInterrupt``.
 
-    >>> try:
-    ...     with interrupts_as_keyboard():
-    ...         raise RuntimeError("Query interrupted")
-    ... except KeyboardInterrupt as stopped:
-    ...     print(repr(stopped.__cause__))
-    RuntimeError('Query interrupted')
+    Examples:
+        >>> try:
+        ...     with interrupts_as_keyboard():
+        ...         raise RuntimeError("Query interrupted")
+        ... except KeyboardInterrupt as stopped:
+        ...     print(repr(stopped.__cause__))
+        RuntimeError('Query interrupted')
     """
     try:
         yield

@@ -41,8 +41,9 @@ _ESCAPED = {chr(c) for c in range(0x20)} | set(" \"#%'*/:=?\\\x7f{[]^")
 def partition_name(experiment_id: str) -> str:
     """The partition folder of ``experiment_id``, as DuckDB and Spark decode it.
 
-    >>> partition_name("exp 1/a")
-    'experiment_id=exp%201%2Fa'
+    Examples:
+        >>> partition_name("exp 1/a")
+        'experiment_id=exp%201%2Fa'
     """
     escaped = "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in experiment_id)
     return f"experiment_id={escaped}"
@@ -54,17 +55,18 @@ def export_to_lake(
     """Add (or replace) ``experiment_id``'s partitions in the lake at
     ``directory``; returns the rows written to each table.
 
-    >>> import tempfile
-    >>> from simcash_db.models import ExperimentRecord
-    >>> from simcash_db.repository import ExperimentRepository
-    >>> with DatabaseManager(":memory:") as db, tempfile.TemporaryDirectory() as lake:
-    ...     db.setup()
-    ...     ExperimentRepository(db).save_experiment(ExperimentRecord(
-    ...         experiment_id="exp-1", experiment_name="n", experiment_type="t",
-    ...         config={}, master_seed=1))
-    ...     counts = export_to_lake(db, lake, "exp-1")
-    ...     counts["experiments"], sorted(p.name for p in Path(lake, "experiments").iterdir())
-    (1, ['experiment_id=exp-1'])
+    Examples:
+        >>> import tempfile
+        >>> from simcash_db.models import ExperimentRecord
+        >>> from simcash_db.repository import ExperimentRepository
+        >>> with DatabaseManager(":memory:") as db, tempfile.TemporaryDirectory() as lake:
+        ...     db.setup()
+        ...     ExperimentRepository(db).save_experiment(ExperimentRecord(
+        ...         experiment_id="exp-1", experiment_name="n", experiment_type="t",
+        ...         config={}, master_seed=1))
+        ...     counts = export_to_lake(db, lake, "exp-1")
+        ...     counts["experiments"], sorted(p.name for p in Path(lake, "experiments").iterdir())
+        (1, ['experiment_id=exp-1'])
     """
     lake = Path(directory).absolute()
     _check_lake(lake)

@@ -74,12 +74,13 @@ def export_parquet(
     earlier export there is replaced whole. A folder that is not empty and is
     not an earlier export is refused unless ``overwrite``.
 
-    >>> import tempfile
-    >>> with DatabaseManager(":memory:") as db, tempfile.TemporaryDirectory() as tmp:
-    ...     db.setup()
-    ...     counts = export_parquet(db, f"{tmp}/export")
-    ...     sorted(p.name for p in Path(tmp, "export").iterdir())[:3]
-    ['agent_queue_snapshots', 'agent_state_registers', 'collateral_events']
+    Examples:
+        >>> import tempfile
+        >>> with DatabaseManager(":memory:") as db, tempfile.TemporaryDirectory() as tmp:
+        ...     db.setup()
+        ...     counts = export_parquet(db, f"{tmp}/export")
+        ...     sorted(p.name for p in Path(tmp, "export").iterdir())[:3]
+        ['agent_queue_snapshots', 'agent_state_registers', 'collateral_events']
     """
     target = Path(directory).absolute()
     _check_target(target, overwrite)

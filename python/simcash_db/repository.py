@@ -22,14 +22,15 @@ class ExperimentRepository:
 
     It creates no schema of its own: call ``db.setup()`` first.
 
-    >>> from simcash_db import DatabaseManager, ExperimentRecord
-    >>> db = DatabaseManager(":memory:"); db.setup()
-    >>> repo = ExperimentRepository(db)
-    >>> repo.save_experiment(ExperimentRecord(experiment_id="exp-1", experiment_name="demo",
-    ...     experiment_type="policy_search", config={"agents": 4}, master_seed=42))
-    >>> repo.load_experiment("exp-1").config
-    {'agents': 4}
-    >>> db.close()
+    Examples:
+        >>> from simcash_db import DatabaseManager, ExperimentRecord
+        >>> db = DatabaseManager(":memory:"); db.setup()
+        >>> repo = ExperimentRepository(db)
+        >>> repo.save_experiment(ExperimentRecord(experiment_id="exp-1", experiment_name="demo",
+        ...     experiment_type="policy_search", config={"agents": 4}, master_seed=42))
+        >>> repo.load_experiment("exp-1").config
+        {'agents': 4}
+        >>> db.close()
     """
 
     def __init__(self, db_manager: DatabaseManager) -> None:

@@ -1,23 +1,24 @@
 """Checkpoints and policy snapshots of a run: what a simulator's state and
 each agent's policy were at a tick, stored with hashes that prove them intact.
 
->>> from datetime import datetime
->>> from simcash_db import DatabaseManager, SimulationRunRecord
->>> with DatabaseManager(":memory:") as db:
-...     db.setup()
-...     db.save_simulation_run(SimulationRunRecord(simulation_id="r", config_name="c",
-...         config_hash="h", start_time=datetime(2026, 1, 1), ticks_per_day=10,
-...         num_days=1, rng_seed=1, status="running"))
-...     snapshots = SnapshotRepository(db)
-...     checkpoint = snapshots.save_checkpoint("r", '{"current_tick": 5}', {"seed": 1}, tick=5)
-...     snapshots.load_checkpoint(checkpoint)
-...     snapshots.save_policy_snapshot("r", "BANK_A", 0, 0, {"type": "Fifo"}, "init")
-...     snapshots.save_policy_snapshot("r", "BANK_A", 0, 3, {"type": "Fifo"}, "manual")
-...     snapshots.policy_at("r", "BANK_A", 0)
-'{"current_tick": 5}'
-True
-False
-{'type': 'Fifo'}
+Examples:
+    >>> from datetime import datetime
+    >>> from simcash_db import DatabaseManager, SimulationRunRecord
+    >>> with DatabaseManager(":memory:") as db:
+    ...     db.setup()
+    ...     db.save_simulation_run(SimulationRunRecord(simulation_id="r", config_name="c",
+    ...         config_hash="h", start_time=datetime(2026, 1, 1), ticks_per_day=10,
+    ...         num_days=1, rng_seed=1, status="running"))
+    ...     snapshots = SnapshotRepository(db)
+    ...     checkpoint = snapshots.save_checkpoint("r", '{"current_tick": 5}', {"seed": 1}, tick=5)
+    ...     snapshots.load_checkpoint(checkpoint)
+    ...     snapshots.save_policy_snapshot("r", "BANK_A", 0, 0, {"type": "Fifo"}, "init")
+    ...     snapshots.save_policy_snapshot("r", "BANK_A", 0, 3, {"type": "Fifo"}, "manual")
+    ...     snapshots.policy_at("r", "BANK_A", 0)
+    '{"current_tick": 5}'
+    True
+    False
+    {'type': 'Fifo'}
 """
 
 from __future__ import annotations

@@ -7,16 +7,17 @@ work. Table names come from the models; every value is a bound parameter.
 Money columns are int cents. (In the examples of the functions below,
 ``demo_db`` holds a small synthetic experiment, "exp": see conftest.py.)
 
->>> from simcash_db import DatabaseManager, ExperimentRecorder
->>> from simcash_db.workload import ExperimentShape, run_synthetic_experiment
->>> with DatabaseManager(":memory:") as db:
-...     db.setup()
-...     _ = run_synthetic_experiment(ExperimentRecorder(db), "exp", 1,
-...                                  ExperimentShape(2, 0, 3, 10, 1))
-...     cost_curve(db, "exp").columns
-...     run_summary(db, "exp-iter0-evaluation").fetchall()[0][0] > 0
-['iteration', 'agent_id', 'cost', 'total_cost', 'accepted', 'best_total_so_far']
-True
+Examples:
+    >>> from simcash_db import DatabaseManager, ExperimentRecorder
+    >>> from simcash_db.workload import ExperimentShape, run_synthetic_experiment
+    >>> with DatabaseManager(":memory:") as db:
+    ...     db.setup()
+    ...     _ = run_synthetic_experiment(ExperimentRecorder(db), "exp", 1,
+    ...                                  ExperimentShape(2, 0, 3, 10, 1))
+    ...     cost_curve(db, "exp").columns
+    ...     run_summary(db, "exp-iter0-evaluation").fetchall()[0][0] > 0
+    ['iteration', 'agent_id', 'cost', 'total_cost', 'accepted', 'best_total_so_far']
+    True
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ def cost_curve(source: Source, experiment_id: str) -> duckdb.DuckDBPyRelation:
     the agent's proposed change was accepted (None if it proposed none), and
     the best iteration total so far.
 
-    >>> cost_curve(demo_db, "exp").limit(2).fetchall()
-    [(0, 'BANK_00', 204, 310, None, 310), (0, 'BANK_01', 34, 310, False, 310)]
+    Examples:
+        >>> cost_curve(demo_db, "exp").limit(2).fetchall()
+        [(0, 'BANK_00', 204, 310, None, 310), (0, 'BANK_01', 34, 310, False, 310)]
     """
     return sql(
         source,
@@ -43,8 +44,9 @@ def policy_evaluations(source: Source, experiment_id: str) -> duckdb.DuckDBPyRel
     """One row per agent per iteration: old and new cost, the delta, the mean
     delta per sample and its 95% interval, and the decision.
 
-    >>> policy_evaluations(demo_db, "exp").select("iteration, agent_id, delta").fetchall()
-    [(0, 'BANK_01', 0), (1, 'BANK_01', 354), (2, 'BANK_03', 806)]
+    Examples:
+        >>> policy_evaluations(demo_db, "exp").select("iteration, agent_id, delta").fetchall()
+        [(0, 'BANK_01', 0), (1, 'BANK_01', 354), (2, 'BANK_03', 806)]
     """
     return sql(
         source,

@@ -83,9 +83,10 @@ def transaction_lifecycle(
     parts) and in which field (``named_in``), with that payment's row
     (status, amounts, settlement).
 
-    >>> lifecycle = transaction_lifecycle(demo_db, "exp-iter0-evaluation", "tx0000001")
-    >>> lifecycle.select("event_type, named_in, status").limit(2).fetchall()
-    [('Arrival', 'tx_id', 'settled'), ('PolicySubmit', 'tx_id', 'settled')]
+    Examples:
+        >>> lifecycle = transaction_lifecycle(demo_db, "exp-iter0-evaluation", "tx0000001")
+        >>> lifecycle.select("event_type, named_in, status").limit(2).fetchall()
+        [('Arrival', 'tx_id', 'settled'), ('PolicySubmit', 'tx_id', 'settled')]
     """
     fields = tuple(PAYMENT_FIELDS)
     return sql(

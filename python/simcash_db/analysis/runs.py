@@ -15,8 +15,10 @@ def run_summary(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
     payments are the run's transaction rows, or, for a run stored without
     them, its events (see ``payments_sql``: a payment the LSM settled is settled).
 
-    >>> run_summary(demo_db, "exp-iter0-evaluation").select("events, arrived, settled").fetchall()
-    [(557, 82, 74)]
+    Examples:
+        >>> summary = run_summary(demo_db, "exp-iter0-evaluation")
+        >>> summary.select("events, arrived, settled").fetchall()
+        [(557, 82, 74)]
     """
     kinds = ", ".join(f"coalesce(sum({k}), 0)::BIGINT AS {k}" for k in COST_KINDS)
     return sql(
@@ -55,8 +57,9 @@ def settlement_by_day(source: Source, simulation_id: str) -> duckdb.DuckDBPyRela
     """Per day: payments that arrived, those of them settled, the value
     settled (cents) and the settlement rate (payments as in ``run_summary``).
 
-    >>> settlement_by_day(demo_db, "exp-iter0-evaluation").select("day, arrivals").fetchall()
-    [(0, 46), (1, 36)]
+    Examples:
+        >>> settlement_by_day(demo_db, "exp-iter0-evaluation").select("day, arrivals").fetchall()
+        [(0, 46), (1, 36)]
     """
     return sql(
         source,
@@ -75,9 +78,10 @@ def settlement_by_day(source: Source, simulation_id: str) -> duckdb.DuckDBPyRela
 def compare_runs(source: Source, a: str, b: str) -> duckdb.DuckDBPyRelation:
     """Per agent and cost kind: run ``a``'s cost, run ``b``'s, and b - a.
 
-    >>> both = compare_runs(demo_db, "exp-iter0-evaluation", "exp-iter1-evaluation")
-    >>> both.filter("kind = 'total_cost'").limit(2).fetchall()
-    [('BANK_00', 'total_cost', 204, 204, 0), ('BANK_01', 'total_cost', 34, 388, 354)]
+    Examples:
+        >>> both = compare_runs(demo_db, "exp-iter0-evaluation", "exp-iter1-evaluation")
+        >>> both.filter("kind = 'total_cost'").limit(2).fetchall()
+        [('BANK_00', 'total_cost', 204, 204, 0), ('BANK_01', 'total_cost', 34, 388, 354)]
     """
     kinds = ", ".join(f"'{k}': sum({k})" for k in (*COST_KINDS, "total_cost"))
     return sql(
@@ -102,9 +106,10 @@ def compare_runs(source: Source, a: str, b: str) -> duckdb.DuckDBPyRelation:
 def compare_event_counts(source: Source, a: str, b: str) -> duckdb.DuckDBPyRelation:
     """Event counts by type of runs ``a`` and ``b``, side by side.
 
-    >>> side = compare_event_counts(demo_db, "exp-iter0-evaluation", "exp-iter1-evaluation")
-    >>> side.limit(2).fetchall()
-    [('Arrival', 82, 82), ('CollateralPost', 0, 1)]
+    Examples:
+        >>> side = compare_event_counts(demo_db, "exp-iter0-evaluation", "exp-iter1-evaluation")
+        >>> side.limit(2).fetchall()
+        [('Arrival', 82, 82), ('CollateralPost', 0, 1)]
     """
     return sql(
         source,

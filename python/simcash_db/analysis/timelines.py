@@ -12,8 +12,9 @@ def cost_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation
     """Cumulative cost per agent per tick: from ``tick_agent_states`` where
     stored, otherwise summed from the ``CostAccrual`` events.
 
-    >>> cost_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
-    [('BANK_00', 0, 0, 'tick_agent_states'), ('BANK_00', 1, 4, 'tick_agent_states')]
+    Examples:
+        >>> cost_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
+        [('BANK_00', 0, 0, 'tick_agent_states'), ('BANK_00', 1, 4, 'tick_agent_states')]
     """
     cost_sum = " + ".join(TICK_COST_KINDS)
     return sql(
@@ -41,8 +42,9 @@ def balance_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelat
     otherwise the sender's balance after each immediate settlement (the
     last of each tick).
 
-    >>> balance_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
-    [('BANK_00', 0, 232205), ('BANK_00', 1, 232205)]
+    Examples:
+        >>> balance_timeline(demo_db, "exp-iter0-evaluation").limit(2).fetchall()
+        [('BANK_00', 0, 232205), ('BANK_00', 1, 232205)]
     """
     return sql(
         source,
@@ -68,8 +70,9 @@ def queue_timeline(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelatio
     settled, by whatever settled them (a release, the LSM, an offset: see
     ``SETTLING_FIELDS``).
 
-    >>> queue_timeline(demo_db, "exp-iter0-evaluation").limit(3).fetchall()
-    [(0, 3, 0), (1, 4, 0), (2, 5, 0)]
+    Examples:
+        >>> queue_timeline(demo_db, "exp-iter0-evaluation").limit(3).fetchall()
+        [(0, 3, 0), (1, 4, 0), (2, 5, 0)]
     """
     return sql(
         source,

@@ -31,9 +31,10 @@ class Connected:
 def check_id(name: str, value: object) -> str:
     """``value``, if it is a non-empty str; else a TypeError or ValueError naming ``name``.
 
-    >>> check_id("simulation_id", 5)
-    Traceback (most recent call last):
-    TypeError: simulation_id must be a str, not int (5)
+    Examples:
+        >>> check_id("simulation_id", 5)
+        Traceback (most recent call last):
+        TypeError: simulation_id must be a str, not int (5)
     """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__} ({value!r})"[:200])

@@ -96,11 +96,12 @@ class RunEvents(Connected):
         """``get_events`` one event at a time, in bounded memory (pages of
         ``PAGE_EVENTS``), from one snapshot of the run: for replaying long runs.
 
-        >>> from simcash_db import DatabaseManager
-        >>> with DatabaseManager(":memory:") as db:
-        ...     db.setup()
-        ...     sum(1 for _ in db.iter_events("no-such-run"))
-        0
+        Examples:
+            >>> from simcash_db import DatabaseManager
+            >>> with DatabaseManager(":memory:") as db:
+            ...     db.setup()
+            ...     sum(1 for _ in db.iter_events("no-such-run"))
+            0
         """
         check_id("simulation_id", simulation_id)
         return self._read_pages(iter_events, simulation_id, EventFilter(**selection))
@@ -111,11 +112,12 @@ class RunEvents(Connected):
         """The events of ``iter_events`` as JSON lines (UTF-8, one event per line),
         in blocks of whole lines: what ``simcash-db replay`` prints.
 
-        >>> from simcash_db import DatabaseManager
-        >>> with DatabaseManager(":memory:") as db:
-        ...     db.setup()
-        ...     b"".join(db.iter_event_lines("no-such-run"))
-        b''
+        Examples:
+            >>> from simcash_db import DatabaseManager
+            >>> with DatabaseManager(":memory:") as db:
+            ...     db.setup()
+            ...     b"".join(db.iter_event_lines("no-such-run"))
+            b''
         """
         check_id("simulation_id", simulation_id)
         return self._read_pages(iter_event_lines, simulation_id, EventFilter(**selection))

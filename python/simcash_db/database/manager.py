@@ -34,10 +34,11 @@ log = logging.getLogger("simcash_db")
 class DatabaseManager(RunRows, RunEvents, RunTables):
     """Owns one DuckDB connection (``conn``) and the unified schema.
 
-    >>> with DatabaseManager(":memory:") as db:
-    ...     db.setup()
-    ...     db.validate_schema()
-    True
+    Examples:
+        >>> with DatabaseManager(":memory:") as db:
+        ...     db.setup()
+        ...     db.validate_schema()
+        True
     """
 
     def __init__(

@@ -37,7 +37,8 @@ def table_spec(model: type[TableModel]) -> TableSpec:
 def event_layout() -> EventLayout:
     """The event encoder's two outputs, laid out as their models declare.
 
-    >>> event_layout().column_names[1]
-    ['simulation_id', 'tick', 'agent_id', 'register_key', 'register_value']
+    Examples:
+        >>> event_layout().column_names[1]
+        ['simulation_id', 'tick', 'agent_id', 'register_key', 'register_value']
     """
     return EventLayout(table_spec(SimulationEventRecord), table_spec(AgentStateRegisterRecord))

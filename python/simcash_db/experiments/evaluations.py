@@ -32,10 +32,11 @@ def evaluation_statistics(
     The standard deviation of the per-sample deltas and their 95% interval
     (normal approximation) are int cents, the interval rounded outwards.
 
-    >>> evaluation_statistics(100, 90, [(100, 90), (100, 80)], {})["cost_ci95_lower"]
-    -25
-    >>> evaluation_statistics(100, 90, None, {"delta_sum": -40, "num_samples": 4})
-    {'delta_sum': -40, 'num_samples': 4}
+    Examples:
+        >>> evaluation_statistics(100, 90, [(100, 90), (100, 80)], {})["cost_ci95_lower"]
+        -25
+        >>> evaluation_statistics(100, 90, None, {"delta_sum": -40, "num_samples": 4})
+        {'delta_sum': -40, 'num_samples': 4}
     """
     given = [name for name in EVALUATION_STATISTICS if name in fields]
     if given and sample_costs is not None:

@@ -24,9 +24,10 @@ class ExperimentPersistencePolicy(BaseModel):
     transactions), the final evaluation always, every iteration accepted or
     rejected.
 
-    >>> policy = ExperimentPersistencePolicy()
-    >>> policy.level_for("bootstrap").name, policy.level_for("evaluation").name
-    ('SUMMARY', 'FULL')
+    Examples:
+        >>> policy = ExperimentPersistencePolicy()
+        >>> policy.level_for("bootstrap").name, policy.level_for("evaluation").name
+        ('SUMMARY', 'FULL')
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -42,20 +42,21 @@ class ExperimentRecorder:
     """Records one experiment: its runs (linked, stored as the policy says),
     iterations, events and outcome. Costs are int cents everywhere.
 
-    >>> from simcash_db import DatabaseManager
-    >>> db = DatabaseManager(":memory:"); db.setup()
-    >>> recorder = ExperimentRecorder(db)
-    >>> _ = recorder.start_experiment("exp-1", "demo", "policy_search", {"agents": 2}, 42)
-    >>> run = {"config_name": "s", "config_hash": "h", "start_time": "2026-01-01T00:00:00",
-    ...        "ticks_per_day": 10, "num_days": 1, "rng_seed": 7, "status": "completed"}
-    >>> recorder.record_simulation(0, "evaluation", run=run,
-    ...     events=[{"event_type": "Arrival", "tick": 0, "tx_id": "t1"}])
-    'exp-1-iter0-evaluation'
-    >>> recorder.record_iteration(0, {"A": 1200, "B": 900}, {"A": True}, {"A": {}},
-    ...     evaluation_simulation_id="exp-1-iter0-evaluation")
-    >>> recorder.finish_experiment(True, "stable", final_cost=2100, best_cost=2100).converged
-    True
-    >>> db.close()
+    Examples:
+        >>> from simcash_db import DatabaseManager
+        >>> db = DatabaseManager(":memory:"); db.setup()
+        >>> recorder = ExperimentRecorder(db)
+        >>> _ = recorder.start_experiment("exp-1", "demo", "policy_search", {"agents": 2}, 42)
+        >>> run = {"config_name": "s", "config_hash": "h", "start_time": "2026-01-01T00:00:00",
+        ...        "ticks_per_day": 10, "num_days": 1, "rng_seed": 7, "status": "completed"}
+        >>> recorder.record_simulation(0, "evaluation", run=run,
+        ...     events=[{"event_type": "Arrival", "tick": 0, "tx_id": "t1"}])
+        'exp-1-iter0-evaluation'
+        >>> recorder.record_iteration(0, {"A": 1200, "B": 900}, {"A": True}, {"A": {}},
+        ...     evaluation_simulation_id="exp-1-iter0-evaluation")
+        >>> recorder.finish_experiment(True, "stable", final_cost=2100, best_cost=2100).converged
+        True
+        >>> db.close()
     """
 
     def __init__(

@@ -5,11 +5,12 @@
 hyphens, even ``-iter``: parsing takes the last ``-iter{N}-``, because what
 follows it (a purpose, a sample) never contains one.
 
->>> generate_simulation_id("exp-2026-a", 3, "bootstrap", 12)
-'exp-2026-a-iter3-bootstrap-sample12'
->>> parsed = parse_simulation_id("exp-2026-a-iter3-evaluation")
->>> parsed.experiment_id, parsed.iteration, parsed.purpose.value, parsed.sample_index
-('exp-2026-a', 3, 'evaluation', None)
+Examples:
+    >>> generate_simulation_id("exp-2026-a", 3, "bootstrap", 12)
+    'exp-2026-a-iter3-bootstrap-sample12'
+    >>> parsed = parse_simulation_id("exp-2026-a-iter3-evaluation")
+    >>> parsed.experiment_id, parsed.iteration, parsed.purpose.value, parsed.sample_index
+    ('exp-2026-a', 3, 'evaluation', None)
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ class RunShape(NamedTuple):
 def run_shape(config: object) -> RunShape:
     """The run's shape from its config dict; a ValueError names a bad key.
 
-    >>> run_shape({"ticks_per_day": 100, "num_days": 2, "rng_seed": 7})
-    RunShape(ticks_per_day=100, num_days=2, rng_seed=7)
+    Examples:
+        >>> run_shape({"ticks_per_day": 100, "num_days": 2, "rng_seed": 7})
+        RunShape(ticks_per_day=100, num_days=2, rng_seed=7)
     """
     if not isinstance(config, Mapping):
         raise TypeError(f"config must be the run's config dict, not {type(config).__name__}")

@@ -2,15 +2,16 @@
 ticked one at a time, read back per tick and per day, and checkpointed with a
 state that round-trips exactly, so a restored run goes on identically.
 
->>> config = {"ticks_per_day": 5, "num_days": 1, "rng_seed": 3, "banks": 3}
->>> sim = SyntheticOrchestrator.new(config)
->>> first = sim.tick()
->>> state = sim.save_state()
->>> again = SyntheticOrchestrator.load_state(config, state)
->>> [sim.tick()["tick"], again.tick()["tick"]]
-[1, 1]
->>> sim.get_tick_events(1) == again.get_tick_events(1)
-True
+Examples:
+    >>> config = {"ticks_per_day": 5, "num_days": 1, "rng_seed": 3, "banks": 3}
+    >>> sim = SyntheticOrchestrator.new(config)
+    >>> first = sim.tick()
+    >>> state = sim.save_state()
+    >>> again = SyntheticOrchestrator.load_state(config, state)
+    >>> [sim.tick()["tick"], again.tick()["tick"]]
+    [1, 1]
+    >>> sim.get_tick_events(1) == again.get_tick_events(1)
+    True
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ def pyo3_objects(value: Any) -> Any:
     Python's own literals are shared objects; benchmarks and tests use this
     to see what the real simulator's output costs.
 
-    >>> event = {"event_type": "Arrival", "tick": 0}
-    >>> copy = pyo3_objects(event)
-    >>> copy == event, next(iter(copy)) is next(iter(event))
-    (True, False)
+    Examples:
+        >>> event = {"event_type": "Arrival", "tick": 0}
+        >>> copy = pyo3_objects(event)
+        >>> copy == event, next(iter(copy)) is next(iter(event))
+        (True, False)
     """
     if isinstance(value, str):
         return "".join((value, "."))[:-1]  # equal, and a new object (but for "")

@@ -49,19 +49,20 @@ class EventWriter:
     takes the GIL between the tasks of each commit, and behind a caller
     running Python each hand-over would wait 5 ms.
 
-    >>> from simcash_db import DatabaseManager
-    >>> from simcash_db.models import SimulationRunRecord
-    >>> from datetime import datetime
-    >>> db = DatabaseManager(":memory:"); db.setup()
-    >>> db.save_simulation_run(SimulationRunRecord(simulation_id="run-1", config_name="c",
-    ...     config_hash="h", start_time=datetime(2026, 1, 1), ticks_per_day=10, num_days=1,
-    ...     rng_seed=1, status="running"))
-    >>> events = [{"event_type": "Arrival", "tick": t, "tx_id": f"t{t}"} for t in range(5)]
-    >>> with db.event_writer("run-1", batch_size=2) as writer:
-    ...     writer.extend(events)
-    >>> writer.committed
-    5
-    >>> db.close()
+    Examples:
+        >>> from simcash_db import DatabaseManager
+        >>> from simcash_db.models import SimulationRunRecord
+        >>> from datetime import datetime
+        >>> db = DatabaseManager(":memory:"); db.setup()
+        >>> db.save_simulation_run(SimulationRunRecord(simulation_id="run-1", config_name="c",
+        ...     config_hash="h", start_time=datetime(2026, 1, 1), ticks_per_day=10, num_days=1,
+        ...     rng_seed=1, status="running"))
+        >>> events = [{"event_type": "Arrival", "tick": t, "tx_id": f"t{t}"} for t in range(5)]
+        >>> with db.event_writer("run-1", batch_size=2) as writer:
+        ...     writer.extend(events)
+        >>> writer.committed
+        5
+        >>> db.close()
     """
 
     def __init__(
