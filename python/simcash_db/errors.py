@@ -12,6 +12,7 @@ __all__ = [
     "DatabaseFileError",
     "DatabaseInUseError",
     "EncodeError",
+    "LiveReadError",
     "NotFoundError",
     "SchemaError",
     "SchemaVersionError",
@@ -52,6 +53,10 @@ class DatabaseFileError(SimcashDbError, OSError):
 class DamagedDatabaseError(SimcashDbError):
     """The database file does not open: a kill inside a DuckDB checkpoint
     tore a block. ``simcash-db recover DB`` (``simcash_db.recover``) mends it."""
+
+
+class LiveReadError(SimcashDbError):
+    """The process holding a database did not answer a read, or refused it."""
 
 
 class DamagedWalError(SimcashDbError):

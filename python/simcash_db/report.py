@@ -61,6 +61,18 @@ def _section(section_id: str, title: str, body: str) -> str:
     return f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body}</section>'
 
 
+def featured_runs(db: DatabaseManager, experiment_id: str) -> tuple[str | None, str | None]:
+    """The ids of the experiment's final run and of its best evaluated run (or None)."""
+    runs = db.list_simulation_runs(experiment_id)
+    final = next((r.simulation_id for r in runs if r.run_purpose.value == "final"), None)
+    scored = [
+        (sum(it.costs_per_agent.values()), it.iteration, it.evaluation_simulation_id)
+        for it in ExperimentRepository(db).get_iterations(experiment_id)
+        if it.evaluation_simulation_id
+    ]
+    return final, (min(scored)[2] if scored else None)
+
+
 def experiment_report(db: DatabaseManager, experiment_id: str) -> str:
     """The report of ``experiment_id`` as one HTML document."""
     repo = ExperimentRepository(db)
@@ -69,14 +81,8 @@ def experiment_report(db: DatabaseManager, experiment_id: str) -> str:
         raise NotFoundError(f"no experiment {experiment_id!r}")
     iterations = repo.get_iterations(experiment_id)
     runs = db.list_simulation_runs(experiment_id)
-    final = next((r for r in runs if r.run_purpose.value == "final"), None)
     evaluations = {it.evaluation_simulation_id: it for it in iterations}
-    scored = [
-        (sum(it.costs_per_agent.values()), it.iteration, it.evaluation_simulation_id)
-        for it in iterations
-        if it.evaluation_simulation_id
-    ]
-    best_run = min(scored)[2] if scored else None
+    final_run, best_run = featured_runs(db, experiment_id)
     sections = []
     meta = [
         ("experiment", record.experiment_id), ("name", record.experiment_name),
@@ -122,7 +128,7 @@ def experiment_report(db: DatabaseManager, experiment_id: str) -> str:
         )
     )
     for section_id, title, simulation_id in (
-        ("final-run", "Final run", final.simulation_id if final else None),
+        ("final-run", "Final run", final_run),
         ("best-run", "Best evaluated run", best_run),
     ):
         if simulation_id is None:

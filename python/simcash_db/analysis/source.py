@@ -1,4 +1,7 @@
-"""What the analysis queries read from: a manager or a connection, and the table names.
+"""What the analysis queries read from, and the table names.
+
+A manager or a connection on the file, or a ``RemoteSource`` when another
+process holds the file and answers reads for it (``simcash_db.live``).
 
 Table names and cost kinds come from the models; every value is a bound parameter.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from simcash_db.database import DatabaseManager
+from simcash_db.live import RemoteSource
 from simcash_db.models import (
     DailyAgentMetricsRecord,
     ExperimentIterationRecord,
@@ -19,7 +23,7 @@ from simcash_db.models import (
 )
 from simcash_db.schema import table_columns
 
-Source = DatabaseManager | duckdb.DuckDBPyConnection
+Source = DatabaseManager | duckdb.DuckDBPyConnection | RemoteSource
 
 ITERATIONS = ExperimentIterationRecord.table_name
 EVALUATIONS = PolicyEvaluationRecord.table_name
@@ -39,11 +43,10 @@ TICK_COST_KINDS = tuple(
 )
 
 
-def connection(source: Source) -> duckdb.DuckDBPyConnection:
-    return source.conn if isinstance(source, DatabaseManager) else source
-
-
 def sql(
     source: Source, query: str, params: list[object] | dict[str, object]
 ) -> duckdb.DuckDBPyRelation:
-    return connection(source).sql(query, params=params)
+    if isinstance(source, RemoteSource):
+        return source.sql(query, params)
+    conn = source.conn if isinstance(source, DatabaseManager) else source
+    return conn.sql(query, params=params)

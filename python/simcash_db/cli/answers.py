@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,7 +13,8 @@ from simcash_db.charts import RUN_KINDS, experiment_chart, format_of, run_chart
 from simcash_db.cli.app import cli, console, open_database, show
 from simcash_db.cli.listing import Column, Listing
 from simcash_db.cli.shown import money, repo_of, require_run
-from simcash_db.report import experiment_report
+from simcash_db.database import DatabaseManager
+from simcash_db.report import experiment_report, featured_runs
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -31,7 +33,7 @@ def sparkline(values: list[int]) -> str:
 @click.pass_obj
 def costs(db_path: str, experiment_id: str) -> None:
     """The cost curve: iterations down, agents across (* marks an accepted change)."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=()) as db:
         db.setup()
         if repo_of(db).load_experiment(experiment_id) is None:
             raise click.ClickException(f"no experiment {experiment_id!r}")
@@ -73,7 +75,7 @@ def costs(db_path: str, experiment_id: str) -> None:
 @click.pass_obj
 def summary(db_path: str, simulation_id: str) -> None:
     """A run in numbers: events, payments, settlement, delays, costs."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=[simulation_id]) as db:
         db.setup()
         require_run(db, simulation_id)
         relation = analysis.run_summary(db, simulation_id)
@@ -103,7 +105,7 @@ def summary(db_path: str, simulation_id: str) -> None:
 @click.pass_obj
 def compare(db_path: str, simulation_a: str, simulation_b: str) -> None:
     """Two runs side by side: costs by agent and kind, and events by type."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=[simulation_a, simulation_b]) as db:
         db.setup()
         require_run(db, simulation_a)
         require_run(db, simulation_b)
@@ -140,7 +142,7 @@ def chart(db_path: str, target: str, output: str, kind: str, size: str) -> None:
         raise click.BadParameter(
             f"{size!r}: give WIDTHxHEIGHT, e.g. 1000x560", param_hint="--size"
         ) from None
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=[target]) as db:
         db.setup()
         fmt = format_of(output)
         if repo_of(db).load_experiment(target) is not None:
@@ -153,6 +155,11 @@ def chart(db_path: str, target: str, output: str, kind: str, size: str) -> None:
     console.print(f"wrote {output} ({width}x{height}, {len(data):,} bytes)")
 
 
+def report_runs(experiment_id: str) -> Callable[[DatabaseManager], list[str]]:
+    """The runs a report reads: the experiment's final and best."""
+    return lambda db: [run for run in featured_runs(db, experiment_id) if run]
+
+
 @cli.command()
 @click.argument("experiment_id")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
@@ -160,7 +167,7 @@ def chart(db_path: str, target: str, output: str, kind: str, size: str) -> None:
 @click.pass_obj
 def report(db_path: str, experiment_id: str, output: str) -> None:
     """One self-contained HTML report of an experiment (no network needed to view it)."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=report_runs(experiment_id)) as db:
         db.setup()
         if repo_of(db).load_experiment(experiment_id) is None:
             raise click.ClickException(f"no experiment {experiment_id!r}")

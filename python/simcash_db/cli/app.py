@@ -19,7 +19,9 @@ from rich.console import Console
 from simcash_db.cli.listing import Column, Listing
 from simcash_db.connection import is_interrupt
 from simcash_db.database import DatabaseManager
-from simcash_db.errors import SimcashDbError
+from simcash_db.errors import DatabaseInUseError, SimcashDbError
+from simcash_db.live import ReadClient
+from simcash_db.mirror import RunsWanted, mirror_database
 
 DEFAULT_DB = "simulation_data.duckdb"
 
@@ -47,13 +49,29 @@ def plural(count: int, word: str, words: str | None = None) -> str:
 
 @contextmanager
 def open_database(
-    db_path: str, *, create: bool = False, read_only: bool = True
+    db_path: str,
+    *,
+    create: bool = False,
+    read_only: bool = True,
+    live_runs: RunsWanted | None = None,
 ) -> Iterator[DatabaseManager]:
-    """Open ``db_path`` for a command; a missing file is an error unless ``create``."""
+    """Open ``db_path`` for a command; a missing file is an error unless ``create``.
+
+    A read command passes ``live_runs`` (the runs it reads): while another
+    process holds the file and answers reads, the command runs on a copy of
+    the experiment-level tables and of those runs, taken from that process.
+    """
     if not create and db_path != ":memory:" and not Path(db_path).exists():
         raise click.ClickException(f"no database at {db_path!r} (run 'simcash-db init' first)")
     try:
-        with DatabaseManager(db_path, read_only=read_only and not create) as db:
+        try:
+            db = DatabaseManager(db_path, read_only=read_only and not create)
+        except DatabaseInUseError:
+            holder = ReadClient.find(db_path) if read_only else None
+            if holder is None or live_runs is None:
+                raise
+            db = mirror_database(holder, live_runs)
+        with db:
             yield db
     except SimcashDbError as exc:
         raise click.ClickException(str(exc)) from exc

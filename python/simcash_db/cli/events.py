@@ -63,7 +63,7 @@ def events(
     as_json: bool,
 ) -> None:
     """Show a run's events, filtered and paged."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=[simulation_id]) as db:
         db.setup()
         require_run(db, simulation_id)
         if as_json:
@@ -119,7 +119,7 @@ def _say_nothing_matched(
 @click.pass_obj
 def replay(db_path: str, simulation_id: str, selection: dict[str, Any], output_format: str) -> None:
     """Replay a run: its events in order, as the simulator emitted them."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=[simulation_id]) as db:
         db.setup()
         require_run(db, simulation_id)
         if output_format == "jsonl":

@@ -16,7 +16,7 @@ from simcash_db.cli.shown import experiment_state, money, repo_of, run_state
 @click.pass_obj
 def experiments(db_path: str, experiment_type: str | None) -> None:
     """List experiments, newest first."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=()) as db:
         db.setup()
         repo = repo_of(db)
         found = repo.list_experiments(experiment_type)
@@ -56,7 +56,7 @@ def experiments(db_path: str, experiment_type: str | None) -> None:
 @click.pass_obj
 def experiment(db_path: str, experiment_id: str) -> None:
     """Show one experiment: metadata, iterations with costs, linked runs."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=()) as db:
         db.setup()
         repo = repo_of(db)
         record = repo.load_experiment(experiment_id)

@@ -15,7 +15,7 @@ from simcash_db.snapshots import SnapshotRepository
 @click.pass_obj
 def simulations(db_path: str, experiment_id: str | None) -> None:
     """List simulation runs, standalone and experiment-linked."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=()) as db:
         db.setup()
         if experiment_id is not None and repo_of(db).load_experiment(experiment_id) is None:
             raise click.ClickException(f"no experiment {experiment_id!r}")
@@ -56,7 +56,7 @@ def simulations(db_path: str, experiment_id: str | None) -> None:
 @click.pass_obj
 def checkpoints(db_path: str, simulation_id: str) -> None:
     """List a run's checkpoints, oldest first."""
-    with open_database(db_path) as db:
+    with open_database(db_path, live_runs=[simulation_id]) as db:
         db.setup()
         require_run(db, simulation_id)
         found = SnapshotRepository(db).list_checkpoints(simulation_id)

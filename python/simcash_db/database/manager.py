@@ -18,6 +18,7 @@ from simcash_db.connection import connect, fetch_one, transaction
 from simcash_db.database.events import RunEvents
 from simcash_db.database.rows import RunTables
 from simcash_db.database.runs import RunRows
+from simcash_db.live import ReadService, open_claiming
 from simcash_db.schema import SchemaMismatch, drop_schema_sql, find_mismatches
 from simcash_db.schema.lifecycle import (
     OUR_TABLES,
@@ -34,6 +35,10 @@ log = logging.getLogger("simcash_db")
 class DatabaseManager(RunRows, RunEvents, RunTables):
     """Owns one DuckDB connection (``conn``) and the unified schema.
 
+    Opened for writing on a file, it also answers other processes' reads of
+    that file while it holds it (``share_reads``; see ``simcash_db.live``), and
+    a dashboard (``simcash-db serve``) holding the file lets go of it.
+
     Examples:
         >>> with DatabaseManager(":memory:") as db:
         ...     db.setup()
@@ -42,7 +47,11 @@ class DatabaseManager(RunRows, RunEvents, RunTables):
     """
 
     def __init__(
-        self, db_path: str | Path = "simulation_data.duckdb", *, read_only: bool = False
+        self,
+        db_path: str | Path = "simulation_data.duckdb",
+        *,
+        read_only: bool = False,
+        share_reads: bool = True,
     ) -> None:
         if not isinstance(db_path, (str, os.PathLike)):
             # str() of anything else names a file: a connection passed here
@@ -50,8 +59,18 @@ class DatabaseManager(RunRows, RunEvents, RunTables):
             raise TypeError(f"db_path must be a str or a Path, not {type(db_path).__name__}")
         self.db_path = str(db_path)
         self.read_only = read_only
-        self.conn: duckdb.DuckDBPyConnection = connect(self.db_path, read_only=read_only)
+        self.conn: duckdb.DuckDBPyConnection = open_claiming(
+            self.db_path, lambda: connect(self.db_path, read_only=read_only)
+        )
         self._closed = False
+        # While this process holds the file, it answers other processes' reads
+        # (simcash-db's read commands, serve): see simcash_db.live.
+        self._reads: ReadService | None = None
+        if share_reads and not read_only and self.db_path != ":memory:":
+            try:
+                self._reads = ReadService(self.conn, self.db_path)
+            except OSError as exc:  # a folder the advert cannot be written to
+                log.warning("not answering reads of %s: %s", self.db_path, exc)
 
     # -- lifecycle -------------------------------------------------------
 
@@ -59,6 +78,8 @@ class DatabaseManager(RunRows, RunEvents, RunTables):
         """Close the connection and free the encoders' spare buffers; safe to call twice."""
         if not self._closed:
             self._closed = True
+            if self._reads is not None:
+                self._reads.close()
             self.conn.close()
             release_buffers()
 

@@ -1,0 +1,130 @@
+"""The process that holds a database answers other processes' SELECTs on it.
+
+One request per connection on a Unix socket in a folder only this user can
+open: a JSON line ``{"sql": ..., "params": [...]}``, answered by a JSON line
+``{"path": FILE, "columns": [...]}`` naming a Parquet file of the rows (the
+asker reads it, then removes it) or ``{"error": ...}``. Only a single SELECT
+is run (DuckDB's own parser says what a statement is), on a cursor of its own,
+so it reads the last committed state and never writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import os
+import shutil
+import socketserver
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from simcash_db.live.adverts import READER, remove_advert, write_advert
+
+log = logging.getLogger("simcash_db")
+
+#: A client that sends nothing for this long is dropped.
+REQUEST_TIMEOUT_S = 30.0
+
+
+def check_select(sql: str) -> None:
+    """Refuse anything but one SELECT (ValueError saying what it is)."""
+    statements = duckdb.extract_statements(sql)
+    if len(statements) != 1:
+        raise ValueError(f"one statement is answered, not {len(statements)}")
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise ValueError(f"only a SELECT is answered, not {statements[0].type.name}")
+
+
+class ReadService:
+    """Answers reads on ``conn``'s database for other processes of this user.
+
+    Started by ``DatabaseManager`` when it opens a file for writing; ``close``
+    stops it (answers under way are interrupted) and removes its advert.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, db_path: str) -> None:
+        self.db_path = db_path
+        self._folder = Path(tempfile.mkdtemp(prefix="simcash-db-reads-"))  # mode 0700
+        self._base = conn.cursor()  # made here, in the owner's thread
+        self._lock = threading.Lock()
+        self._active: set[duckdb.DuckDBPyConnection] = set()
+        self._names = itertools.count()
+        self.socket_path = str(self._folder / "reads.sock")
+        self._server = _Server(self.socket_path, self)
+        os.chmod(self.socket_path, 0o600)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="simcash-db reads", daemon=True
+        )
+        self._thread.start()
+        write_advert(db_path, READER, socket=self.socket_path)
+
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        sql = request.get("sql")
+        params = request.get("params", [])
+        if not isinstance(sql, str) or not isinstance(params, (list, dict)):
+            return {"error": "a request is {'sql': str, 'params': list or dict}"}
+        try:
+            check_select(sql)
+        except (ValueError, duckdb.Error) as exc:
+            return {"error": str(exc)}
+        with self._lock:
+            cursor = self._base.cursor()
+            self._active.add(cursor)
+        path = self._folder / f"{next(self._names)}.parquet"
+        try:
+            relation = cursor.sql(sql, params=params)
+            relation.write_parquet(str(path))
+            return {"path": str(path), "columns": relation.columns}
+        except duckdb.Error as exc:
+            path.unlink(missing_ok=True)
+            return {"error": str(exc)}
+        finally:
+            with self._lock:
+                self._active.discard(cursor)
+            cursor.close()
+
+    def close(self) -> None:
+        """Stop answering; interrupt answers under way; remove the advert and the folder."""
+        remove_advert(self.db_path, READER)
+        self._server.shutdown()
+        with self._lock:
+            for cursor in self._active:
+                with contextlib.suppress(duckdb.Error):
+                    cursor.interrupt()
+        self._server.server_close()  # waits for the answers' threads
+        self._thread.join()
+        self._base.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    timeout = REQUEST_TIMEOUT_S
+    server: _Server
+
+    def handle(self) -> None:
+        try:
+            line = self.rfile.readline(1 << 20)
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as exc:
+            answer: dict[str, Any] = {"error": f"unreadable request: {exc}"}
+        else:
+            answer = self.server.service.answer(request)
+        with contextlib.suppress(OSError):  # the asker left: nothing to tell
+            self.wfile.write(json.dumps(answer).encode() + b"\n")
+
+
+class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = False  # server_close waits for answers under way
+    block_on_close = True
+
+    def __init__(self, path: str, service: ReadService) -> None:
+        self.service = service
+        super().__init__(path, _Handler)
