@@ -20,7 +20,8 @@ from pathlib import Path
 DEV_DISTRIBUTIONS = {
     "pytest", "pytest-benchmark", "hypothesis", "pyarrow", "playwright", "pyspark",
     "distributed", "dask", "orjson", "ruff", "mypy", "import-linter", "maturin",
-    "matplotlib", "mkdocs", "mkdocs-material", "mkdocstrings",
+    "matplotlib", "mkdocs", "mkdocs-material", "mkdocstrings", "starlette", "uvicorn",
+    "httpx2",
 }  # fmt: skip
 DEV_MODULES = {name.replace("-", "_") for name in DEV_DISTRIBUTIONS} | {"importlinter"}
 
@@ -50,7 +51,8 @@ def main() -> None:
 
     package = Path(simcash_db.__path__[0])
     for module in pkgutil.walk_packages([str(package)], "simcash_db."):
-        importlib.import_module(module.name)
+        if not module.name.startswith("simcash_db.serve"):  # the [serve] extra's
+            importlib.import_module(module.name)
     loaded = sorted(DEV_MODULES & {name.split(".")[0] for name in sys.modules})
     check(not loaded, f"every simcash_db module imports with no dev module loaded {loaded}")
     names = {dist.metadata["Name"].lower() for dist in importlib.metadata.distributions()}
@@ -74,6 +76,10 @@ def main() -> None:
     with DatabaseManager("roundtrip.duckdb", read_only=True) as db:
         check(db.get_events("run-1") == events, "1,000 events written, closed, read back equal")
 
+    served = subprocess.run(["simcash-db", "--db", "roundtrip.duckdb", "serve"],
+                            capture_output=True, text=True)  # fmt: skip
+    check(served.returncode == 1 and "simcash-db[serve]" in served.stderr,
+          "without the extra, serve says in one line what to install")  # fmt: skip
     out = cli("--db", "demo.duckdb", "demo", "--iterations", "2", "--bootstrap-samples", "1",
               "--banks", "4", "--days", "1")  # fmt: skip
     check("demo" in out, "a short demo runs")

@@ -8,6 +8,7 @@ from simcash_db.cli import (  # noqa: F401  (they register their commands)
     export,
     recovery,
     runs,
+    serving,
 )
 from simcash_db.cli.app import cli, main
 

@@ -1,0 +1,122 @@
+"""How the dashboard reads a database it must never keep from a recording.
+
+While nobody records, it holds the file read-only (fast local reads) and says
+so in ``DB.viewer``. A writer that wants the file writes ``DB.claim``: a
+watcher sees it within ``POLL_S``, waits for the reads under way, and closes
+the file. While a recording process holds the file, every read goes to it
+(``simcash_db.live``); when it lets go, the file is opened again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from simcash_db.analysis import Source
+from simcash_db.database import DatabaseManager
+from simcash_db.errors import DatabaseInUseError, LiveReadError, SimcashDbError
+from simcash_db.live import (
+    CLAIM,
+    VIEWER,
+    ReadClient,
+    RemoteSource,
+    read_advert,
+    remove_advert,
+    write_advert,
+)
+
+POLL_S = 0.1
+#: How long a read waits for a writer that claimed the file to start answering.
+HANDOVER_WAIT_S = 5.0
+
+
+class Unavailable(SimcashDbError):
+    """The database cannot be read now (held by a process that does not answer)."""
+
+
+class DatabaseAccess:
+    """Reads of one database file for many request threads."""
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.db_path = str(db_path)
+        self._db: DatabaseManager | None = None
+        self._readers = 0
+        self._state = threading.Condition()
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="simcash-db serve", daemon=True)
+        self._watcher.start()
+
+    @property
+    def recording(self) -> bool:
+        """Whether another process holds the file (and answers reads)."""
+        return ReadClient.find(self.db_path) is not None
+
+    @contextmanager
+    def source(self) -> Iterator[Source]:
+        """What one request reads from: a cursor on the file, or the recording process."""
+        deadline = time.monotonic() + HANDOVER_WAIT_S
+        while True:
+            client = ReadClient.find(self.db_path)
+            if client is not None:
+                try:
+                    with RemoteSource(client) as remote:
+                        yield remote
+                    return
+                except LiveReadError:
+                    if ReadClient.find(self.db_path) is not None:
+                        raise  # it answered, and refused
+                    continue  # it let go of the file meanwhile
+            cursor = self._local_cursor()
+            if cursor is not None:
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+                    with self._state:
+                        self._readers -= 1
+                        self._state.notify_all()
+                return
+            if time.monotonic() > deadline:
+                raise Unavailable(
+                    f"{self.db_path} is held by another process that does not answer reads "
+                    "(a writer of an older simcash-db, or one opened with share_reads=False)"
+                )
+            time.sleep(POLL_S)
+
+    def _local_cursor(self) -> duckdb.DuckDBPyConnection | None:
+        """A cursor on the file opened read-only, or None while someone else holds it."""
+        with self._state:
+            if self._db is None:
+                if read_advert(self.db_path, CLAIM) is not None:
+                    return None
+                try:
+                    self._db = DatabaseManager(self.db_path, read_only=True)
+                except DatabaseInUseError:
+                    return None
+                write_advert(self.db_path, VIEWER)
+            self._readers += 1
+            return self._db.conn.cursor()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(POLL_S):
+            if self._db is not None and read_advert(self.db_path, CLAIM) is not None:
+                self._let_go()
+
+    def _let_go(self) -> None:
+        with self._state:
+            db, self._db = self._db, None  # no new local reads from here on
+            while self._readers:
+                self._state.wait()
+            if db is not None:
+                db.close()
+            remove_advert(self.db_path, VIEWER)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._watcher.join()
+        self._let_go()

@@ -1,0 +1,205 @@
+"""What each page asks of the database (see ``tables.Query``)."""
+
+from __future__ import annotations
+
+from simcash_db import analysis
+from simcash_db.analysis.source import EVENTS, ITERATIONS, TRANSACTIONS
+from simcash_db.models import (
+    EventBatchRecord,
+    ExperimentIterationRecord,
+    ExperimentRecord,
+    PolicyEvaluationRecord,
+    SimulationRunRecord,
+)
+from simcash_db.serve.tables import Query, select
+
+EXPERIMENTS = ExperimentRecord.table_name
+RUNS = SimulationRunRecord.table_name
+#: Events shown per page of the tick replay.
+EVENTS_PER_PAGE = 100
+
+# Each iteration's total cost, summed from its per-agent costs (int cents).
+_TOTALS = f"""
+    SELECT i.experiment_id, i.iteration, sum(CAST(c.value AS BIGINT)) AS total
+    FROM {ITERATIONS} i, json_each(i.costs_per_agent) c
+    GROUP BY ALL
+"""
+
+
+def experiments() -> Query:
+    return select(
+        "experiments",
+        f"""
+        WITH totals AS ({_TOTALS})
+        SELECT e.experiment_id, e.experiment_name, e.experiment_type, e.created_at,
+               e.completed_at, e.num_iterations, count(t.iteration) AS iterations_done,
+               max(t.iteration) AS last_iteration, e.final_cost,
+               coalesce(e.best_cost, min(t.total)) AS best_cost,
+               list(t.total ORDER BY t.iteration) FILTER (WHERE t.total IS NOT NULL) AS totals
+        FROM {EXPERIMENTS} e LEFT JOIN totals t USING (experiment_id)
+        GROUP BY e.experiment_id, e.experiment_name, e.experiment_type, e.created_at,
+                 e.completed_at, e.num_iterations, e.final_cost, e.best_cost
+        ORDER BY e.created_at DESC, e.experiment_id
+        """,
+    )
+
+
+def experiment(experiment_id: str, name: str = "experiment") -> Query:
+    return select(name, f"SELECT * FROM {EXPERIMENTS} WHERE experiment_id = ?",
+                  experiment_id)  # fmt: skip
+
+
+def cost_curve(experiment_id: str, name: str = "cost_curve") -> Query:
+    return Query(name, lambda source: analysis.cost_curve(source, experiment_id))
+
+
+def iterations(experiment_id: str) -> Query:
+    return select(
+        "iterations",
+        f"""
+        SELECT i.iteration, t.total AS total_cost, i.accepted_changes,
+               i.evaluation_simulation_id, i.timestamp
+        FROM {ITERATIONS} i LEFT JOIN ({_TOTALS}) t USING (experiment_id, iteration)
+        WHERE i.experiment_id = ?
+        ORDER BY i.iteration
+        """,
+        experiment_id,
+    )
+
+
+def evaluations(experiment_id: str) -> Query:
+    columns = ("iteration, agent_id, evaluation_mode, old_cost, new_cost, delta_sum, num_samples,"
+               " cost_ci95_lower, cost_ci95_upper, accepted, acceptance_reason")  # fmt: skip
+    return Query(
+        "evaluations",
+        lambda source: analysis.policy_evaluations(source, experiment_id).select(columns),
+    )
+
+
+def experiment_runs(experiment_id: str) -> Query:
+    return select(
+        "runs",
+        f"""
+        SELECT simulation_id, iteration, run_purpose, sample_index, status, total_cost,
+               total_transactions, total_settlements
+        FROM {RUNS} WHERE experiment_id = ?
+        ORDER BY iteration, run_purpose, sample_index NULLS FIRST, simulation_id
+        """,
+        experiment_id,
+    )
+
+
+def policy(experiment_id: str, iteration: int, agent_id: str, name: str) -> Query:
+    return select(
+        name,
+        f"""
+        SELECT iteration, json_extract(policies, '$."' || ? || '"') AS policy
+        FROM {ITERATIONS} WHERE experiment_id = ? AND iteration = ?
+        """,
+        agent_id, experiment_id, iteration,
+    )  # fmt: skip
+
+
+def agents(experiment_id: str) -> Query:
+    return select(
+        "agents",
+        f"""
+        SELECT DISTINCT unnest(json_keys(policies)) AS agent_id
+        FROM {ITERATIONS} WHERE experiment_id = ? ORDER BY agent_id
+        """,
+        experiment_id,
+    )
+
+
+def run(simulation_id: str, name: str = "run") -> Query:
+    return select(name, f"SELECT * FROM {RUNS} WHERE simulation_id = ?", simulation_id)
+
+
+def run_summary(simulation_id: str) -> Query:
+    return Query("summary", lambda source: analysis.run_summary(source, simulation_id))
+
+
+def settlement_by_day(simulation_id: str) -> Query:
+    return Query(
+        "settlement_by_day", lambda source: analysis.settlement_by_day(source, simulation_id)
+    )
+
+
+def timeline(kind: str, simulation_id: str) -> Query:
+    build = {
+        "balances": analysis.balance_timeline,
+        "costs": analysis.cost_timeline,
+        "queues": analysis.queue_timeline,
+    }[kind]
+    return Query(kind, lambda source: build(source, simulation_id))
+
+
+def tick_range(simulation_id: str) -> Query:
+    return select(
+        "ticks",
+        f"SELECT min(tick) AS first, max(tick) AS last, count(*) AS events,"
+        f" list(DISTINCT event_type ORDER BY event_type) AS types,"
+        f" list(DISTINCT agent_id ORDER BY agent_id) FILTER (WHERE agent_id IS NOT NULL) AS agents"
+        f" FROM {EVENTS} WHERE simulation_id = ?",
+        simulation_id,
+    )
+
+
+def tick_events(
+    simulation_id: str, tick: int, agent_id: str | None, event_type: str | None, page: int
+) -> Query:
+    return select(
+        "events",
+        f"""
+        SELECT event_seq, tick, day, event_type, agent_id, tx_id, details
+        FROM {EVENTS}
+        WHERE simulation_id = ? AND tick = ?
+          AND (CAST(? AS VARCHAR) IS NULL OR agent_id = ?)
+          AND (CAST(? AS VARCHAR) IS NULL OR event_type = ?)
+        ORDER BY event_seq LIMIT ? OFFSET ?
+        """,
+        simulation_id, tick, agent_id, agent_id, event_type, event_type,
+        EVENTS_PER_PAGE + 1, page * EVENTS_PER_PAGE,
+    )  # fmt: skip
+
+
+def run_events(simulation_id: str) -> Query:
+    return select(
+        "events",
+        f"SELECT event_seq, tick, day, event_type, agent_id, tx_id, details FROM {EVENTS}"
+        " WHERE simulation_id = ? ORDER BY event_seq",
+        simulation_id,
+    )
+
+
+def lifecycle(simulation_id: str, tx_id: str) -> Query:
+    return Query(
+        "lifecycle", lambda source: analysis.transaction_lifecycle(source, simulation_id, tx_id)
+    )
+
+
+def transaction(simulation_id: str, tx_id: str) -> Query:
+    return select(
+        "transaction",
+        f"SELECT * FROM {TRANSACTIONS} WHERE simulation_id = ? AND tx_id = ?",
+        simulation_id, tx_id,
+    )  # fmt: skip
+
+
+def compare_costs(a: str, b: str) -> Query:
+    return Query("costs", lambda source: analysis.compare_runs(source, a, b))
+
+
+def compare_events(a: str, b: str) -> Query:
+    return Query("events_by_type", lambda source: analysis.compare_event_counts(source, a, b))
+
+
+def fingerprint() -> Query:
+    """Counts that move whenever a recording commits an experiment, an iteration,
+    an evaluation, a run or an event batch: the live pages watch them."""
+    counted = (EXPERIMENTS, ExperimentIterationRecord.table_name, RUNS,
+               PolicyEvaluationRecord.table_name, EventBatchRecord.table_name)  # fmt: skip
+    parts = ", ".join(f"(SELECT count(*) FROM {table})" for table in counted)
+    done = (f"(SELECT count(*) FROM {EXPERIMENTS} WHERE completed_at IS NOT NULL),"
+            f" (SELECT count(*) FROM {RUNS} WHERE status <> 'running')")  # fmt: skip
+    return select("fingerprint", f"SELECT {parts}, {done}")

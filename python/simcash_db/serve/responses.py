@@ -1,0 +1,122 @@
+"""One way every page answers: HTML (whole, or the part live updates swap), JSON, CSV or Arrow.
+
+A page is its queries and a function that turns their tables into what its
+template shows; ``?format=json`` gives every table, ``?format=csv&table=NAME``
+and ``?format=arrow&table=NAME`` one (the first by default).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+
+from simcash_db.serve.access import DatabaseAccess
+from simcash_db.serve.tables import Query, Table, arrow_stream, as_csv, as_json, plain
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+TEMPLATES.filters["money"] = lambda v: "" if v is None else f"{v:,}"
+TEMPLATES.filters["plain"] = plain
+
+#: An id in a path or a filter: what simcash-db's structured ids and names use.
+_ID = re.compile(r"[A-Za-z0-9_.:+@=-]{1,200}")
+FORMATS = ("html", "json", "csv", "arrow")
+MAX_TICK = 2**40
+
+
+def ident(value: str | None, what: str) -> str:
+    """``value`` if it is a well-formed id, else 400."""
+    if value is None or not _ID.fullmatch(value) or ".." in value:
+        raise HTTPException(400, f"malformed {what}")
+    return value
+
+
+def optional_ident(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return ident(value, name) if value else None
+
+
+def number(request: Request, name: str, default: int, high: int = MAX_TICK) -> int:
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    if not re.fullmatch(r"\d{1,15}", text) or int(text) > high:
+        raise HTTPException(400, f"{name} must be a whole number from 0 to {high}")
+    return int(text)
+
+
+Decorate = Callable[[dict[str, Table]], dict[str, Any]]
+
+
+async def respond(
+    request: Request,
+    access: DatabaseAccess,
+    template: str,
+    queries: Sequence[Query],
+    decorate: Decorate,
+    *,
+    must_exist: Sequence[tuple[str, str]] = (),
+) -> Response:
+    """Answer ``request`` with ``queries``; 404 with the message of the first of
+    ``must_exist`` (``(table, message)`` pairs) whose table has no row."""
+    fmt = request.query_params.get("format", "html")
+    if fmt not in FORMATS:
+        raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
+    chosen = request.query_params.get("table")
+    by_name = {q.name: q for q in queries}
+    if chosen is not None and chosen not in by_name:
+        raise HTTPException(400, f"table must be one of {', '.join(by_name)}")
+    wanted = by_name[chosen] if chosen else queries[0]
+    if fmt == "arrow":
+        if must_exist:
+            checks = [by_name[name] for name, _ in must_exist]
+            await run_in_threadpool(_fetch, access, checks, must_exist)
+        return StreamingResponse(
+            _arrow(access, wanted),
+            media_type="application/vnd.apache.arrow.stream",
+            headers={"content-disposition": f'attachment; filename="{wanted.name}.arrow"'},
+        )
+    tables = await run_in_threadpool(_fetch, access, queries, must_exist)
+    if fmt == "json":
+        return Response(as_json(list(tables.values())), media_type="application/json")
+    if fmt == "csv":
+        return Response(
+            as_csv(tables[wanted.name]), media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{wanted.name}.csv"'},
+        )  # fmt: skip
+    context = await run_in_threadpool(decorate, tables)
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items()
+                      if k not in ("format", "table", "fragment", "token")])  # fmt: skip
+    html = TEMPLATES.get_template(template).render(
+        **context, tables=tables, fragment=request.query_params.get("fragment") == "1",
+        path=request.url.path, export_base=f"{request.url.path}?{kept + '&' if kept else ''}",
+    )  # fmt: skip
+    return HTMLResponse(html)
+
+
+def _fetch(
+    access: DatabaseAccess, queries: Sequence[Query], must_exist: Sequence[tuple[str, str]]
+) -> dict[str, Table]:
+    with access.source() as source:
+        tables = {query.name: Table.fetch(source, query) for query in queries}
+    for name, message in must_exist:
+        if not tables[name].rows:
+            raise HTTPException(404, message)
+    return tables
+
+
+def _arrow(access: DatabaseAccess, query: Query) -> Iterator[bytes]:
+    with access.source() as source:
+        yield from arrow_stream(query.relation(source))

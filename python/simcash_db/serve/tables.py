@@ -1,0 +1,115 @@
+"""The rows a page shows, as named queries that a page renders and an export streams.
+
+Every value reaches DuckDB as a bound parameter; table names come from the models.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from simcash_db.analysis import Source
+from simcash_db.analysis.source import sql
+
+#: Rows per Arrow batch in an export.
+ARROW_BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class Query:
+    """One table of a page: its name, and how to ask a source for its rows."""
+
+    name: str
+    build: Callable[[Source], duckdb.DuckDBPyRelation]
+
+    def relation(self, source: Source) -> duckdb.DuckDBPyRelation:
+        return self.build(source)
+
+
+def select(name: str, text: str, *params: object) -> Query:
+    """A Query of SQL ``text`` with ``params`` bound."""
+    return Query(name, lambda source: sql(source, text, list(params)))
+
+
+@dataclass
+class Table:
+    """The rows of a Query, fetched."""
+
+    name: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @classmethod
+    def fetch(cls, source: Source, query: Query) -> Table:
+        relation = query.relation(source)
+        return cls(query.name, list(relation.columns), relation.fetchall())
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def column(self, name: str) -> list[Any]:
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON has it (times as ISO text, decimals as text: money stays exact)."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def as_json(tables: Sequence[Table], extra: dict[str, Any] | None = None) -> str:
+    body: dict[str, Any] = dict(extra or {})
+    for table in tables:
+        body[table.name] = {
+            "columns": table.columns,
+            "rows": [[plain(v) for v in row] for row in table.rows],
+        }
+    return json.dumps(body, default=str)
+
+
+def as_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(
+            [json.dumps(plain(v)) if isinstance(v, (list, dict)) else plain(v) for v in row]
+        )
+    return out.getvalue()
+
+
+def arrow_stream(relation: duckdb.DuckDBPyRelation) -> Iterator[bytes]:
+    """The relation's rows as an Arrow IPC stream, a batch at a time."""
+    import pyarrow as pa
+
+    reader = relation.to_arrow_reader(ARROW_BATCH_ROWS)
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, reader.schema) as writer:
+        yield _drain(sink)
+        for batch in reader:
+            writer.write_batch(batch)
+            yield _drain(sink)
+    yield _drain(sink)
+
+
+def _drain(sink: io.BytesIO) -> bytes:
+    data = sink.getvalue()
+    sink.seek(0)
+    sink.truncate()
+    return data

@@ -1,0 +1,209 @@
+"""simcash-db serve: the pages and their JSON, CSV and Arrow forms, bad input, security."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the serve extra is not installed")
+
+import pyarrow as pa
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from simcash_db import DatabaseManager, ExperimentRecorder
+from simcash_db.cli import cli
+from simcash_db.serve import check_address, create_app
+from simcash_db.serve.guard import CSP
+from simcash_db.workload import ExperimentShape, run_synthetic_experiment
+
+RUN = "exp-iter1-evaluation"
+PAGES = [
+    "/",
+    "/experiments/exp",
+    "/experiments/exp/diff?agent=BANK_00&from=0&to=2",
+    f"/runs/{RUN}",
+    f"/runs/{RUN}/ticks?tick=3",
+    f"/runs/{RUN}/ticks?tick=3&agent=BANK_01&type=Arrival&page=0",
+    f"/compare/runs?a=exp-iter0-evaluation&b={RUN}",
+    "/compare/experiments?a=exp&b=other",
+]
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "served.duckdb"
+    with DatabaseManager(path) as db:
+        db.setup()
+        recorder = ExperimentRecorder(db)
+        run_synthetic_experiment(recorder, "exp", 5, ExperimentShape(3, 1, 3, 20, 2))
+        run_synthetic_experiment(recorder, "other", 6, ExperimentShape(2, 0, 3, 10, 1))
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(db_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(db_path)) as test_client:
+        yield test_client
+
+
+def first_tx(db_path: Path) -> str:
+    with DatabaseManager(db_path, read_only=True, share_reads=False) as db:
+        row = db.conn.execute(
+            "SELECT tx_id FROM simulation_events WHERE simulation_id = ? AND tx_id IS NOT NULL"
+            " ORDER BY event_seq LIMIT 1", [RUN],
+        ).fetchone()  # fmt: skip
+    assert row is not None
+    return str(row[0])
+
+
+def test_every_page_answers_in_html_and_json(client: TestClient, db_path: Path) -> None:
+    for page in [*PAGES, f"/runs/{RUN}/payments/{first_tx(db_path)}"]:
+        html = client.get(page)
+        assert html.status_code == 200, (page, html.text)
+        assert html.headers["content-type"].startswith("text/html")
+        assert html.headers["content-security-policy"] == CSP
+        assert '<script src="/static/live.js"' in html.text
+        fragment = client.get(page + ("&" if "?" in page else "?") + "fragment=1")
+        assert fragment.status_code == 200 and "<html" not in fragment.text
+        data = client.get(page + ("&" if "?" in page else "?") + "format=json")
+        assert data.status_code == 200 and isinstance(data.json(), dict), page
+
+
+def test_json_holds_what_the_database_holds(client: TestClient, db_path: Path) -> None:
+    experiments = client.get("/?format=json").json()["experiments"]
+    rows = [dict(zip(experiments["columns"], row, strict=True)) for row in experiments["rows"]]
+    assert {r["experiment_id"] for r in rows} == {"exp", "other"}
+    exp = next(r for r in rows if r["experiment_id"] == "exp")
+    assert exp["iterations_done"] == 3 and len(exp["totals"]) == 3
+    run = client.get(f"/runs/{RUN}?format=json").json()
+    with DatabaseManager(db_path, read_only=True, share_reads=False) as db:
+        stored = db.conn.execute(
+            "SELECT count(*) FROM simulation_events WHERE simulation_id = ?", [RUN]
+        ).fetchone()
+    summary = dict(zip(run["summary"]["columns"], run["summary"]["rows"][0], strict=True))
+    assert stored is not None and summary["events"] == stored[0]
+    ticks = client.get(f"/runs/{RUN}/ticks?tick=3&format=json").json()["events"]
+    assert all(row[1] == 3 for row in ticks["rows"]) and ticks["rows"]
+
+
+def test_exports_as_csv_and_arrow_match(client: TestClient, db_path: Path) -> None:
+    text = client.get("/experiments/exp?format=csv&table=iterations")
+    assert text.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(text.text)))
+    assert rows[0][:2] == ["iteration", "total_cost"] and len(rows) == 4
+    stream = client.get(f"/runs/{RUN}/events?format=arrow")
+    assert stream.headers["content-type"] == "application/vnd.apache.arrow.stream"
+    table = pa.ipc.open_stream(stream.content).read_all()
+    with DatabaseManager(db_path, read_only=True, share_reads=False) as db:
+        direct = db.conn.execute(
+            "SELECT event_seq, tick, event_type, details FROM simulation_events"
+            " WHERE simulation_id = ? ORDER BY event_seq", [RUN],
+        ).fetchall()  # fmt: skip
+    assert table.num_rows == len(direct) > 100
+    assert list(zip(table.column("event_seq").to_pylist(), table.column("tick").to_pylist(),
+                    table.column("event_type").to_pylist(), table.column("details").to_pylist(),
+                    strict=True)) == direct  # fmt: skip
+    curve = pa.ipc.open_stream(client.get("/experiments/exp?format=arrow&table=cost_curve").content)
+    assert curve.read_all().column_names[:2] == ["iteration", "agent_id"]
+    # The events page itself is the tick replay.
+    assert client.get(f"/runs/{RUN}/events", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/experiments/nope", 404),
+        ("/runs/nope", 404),
+        ("/runs/nope/ticks", 404),
+        (f"/runs/{RUN}/payments/nope", 404),
+        ("/compare/runs?a=exp-iter0-evaluation&b=nope", 404),
+        ("/compare/experiments?a=exp&b=nope", 404),
+        ("/experiments/exp/diff?agent=BANK_00&from=0&to=99", 404),
+        ("/experiments/a'b", 400),
+        ("/experiments/a%22b", 400),
+        ("/experiments/..%2F..%2Fetc", 400),
+        ("/runs/a%00b", 400),
+        ("/runs/" + "x" * 10_000, 400),
+        (f"/runs/{RUN}/ticks?tick=-1", 400),
+        (f"/runs/{RUN}/ticks?tick=99999999999999999999", 400),
+        (f"/runs/{RUN}/ticks?tick=1e3", 400),
+        (f"/runs/{RUN}/ticks?agent=x';--", 400),
+        ("/?format=xml", 400),
+        ("/experiments/exp?format=csv&table=secrets", 400),
+        ("/compare/runs?a=exp-iter0-evaluation", 400),
+        ("/experiments/exp/diff?from=0&to=1", 400),
+        ("/nowhere", 404),
+    ],
+)
+def test_bad_requests_get_one_line(client: TestClient, path: str, status: int) -> None:
+    answer = client.get(path)
+    assert answer.status_code == status, answer.text
+    assert answer.text.count("\n") == 1 and len(answer.text) < 300
+    assert answer.headers["content-security-policy"] == CSP
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_only_get_and_head(client: TestClient, method: str) -> None:
+    answer = client.request(method, "/")
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET, HEAD"
+    assert client.head("/experiments/exp").status_code == 200
+
+
+def test_a_token_is_required_on_every_request(db_path: Path) -> None:
+    with TestClient(create_app(db_path, token="s3cret")) as guarded:
+        for path in ["/", "/?format=json", f"/runs/{RUN}/events?format=arrow", "/live",
+                     "/static/style.css"]:  # fmt: skip
+            assert guarded.get(path).status_code == 401, path
+        assert guarded.get("/", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert guarded.get("/", headers={"authorization": "Bearer s3cret"}).status_code == 200
+        first = guarded.get("/?token=s3cret")
+        assert first.status_code == 200 and "HttpOnly" in first.headers["set-cookie"]
+        assert guarded.get("/experiments/exp").status_code == 200  # the cookie
+
+
+def test_other_addresses_need_a_token() -> None:
+    check_address("127.0.0.1", None)
+    check_address("::1", None)
+    check_address("localhost", None)
+    for host in ("0.0.0.0", "192.168.1.5", "::", "example.org"):
+        with pytest.raises(ValueError, match="token"):
+            check_address(host, None)
+        check_address(host, "t")
+
+
+def test_serve_command_errors_are_one_line(db_path: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["--db", str(tmp_path / "none.duckdb"), "serve"])
+    assert missing.exit_code == 1 and "no database" in missing.output
+    exposed = runner.invoke(cli, ["--db", str(db_path), "serve", "--host", "0.0.0.0"])
+    assert exposed.exit_code == 1 and "token" in exposed.output
+    assert exposed.output.count("\n") == 1
+
+
+def test_without_the_extra_serve_says_what_to_install(db_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['starlette'] = None\nfrom simcash_db.__main__ import main; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code, "--db", str(db_path), "serve"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("pip install 'simcash-db[serve]'")
+    assert done.stderr.count("\n") == 1
+
+
+def test_live_updates_stream_says_what_moved(client: TestClient) -> None:
+    with client.stream("GET", "/live") as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                state = json.loads(line[6:])
+                assert state["recording"] is False and state["version"] >= 0
+                break
