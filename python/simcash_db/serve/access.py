@@ -31,6 +31,8 @@ from simcash_db.live import (
 )
 
 POLL_S = 0.1
+#: How long reads under way may finish before a claim interrupts them.
+GRACE_S = 1.0
 #: How long a read waits for a writer that claimed the file to start answering.
 HANDOVER_WAIT_S = 5.0
 
@@ -46,6 +48,7 @@ class DatabaseAccess:
         self.db_path = str(db_path)
         self._db: DatabaseManager | None = None
         self._readers = 0
+        self._cursors: set[duckdb.DuckDBPyConnection] = set()
         self._state = threading.Condition()
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="simcash-db serve", daemon=True)
@@ -76,8 +79,9 @@ class DatabaseAccess:
                 try:
                     yield cursor
                 finally:
-                    cursor.close()
                     with self._state:
+                        self._cursors.discard(cursor)
+                        cursor.close()
                         self._readers -= 1
                         self._state.notify_all()
                 return
@@ -100,7 +104,9 @@ class DatabaseAccess:
                     return None
                 write_advert(self.db_path, VIEWER)
             self._readers += 1
-            return self._db.conn.cursor()
+            cursor = self._db.conn.cursor()
+            self._cursors.add(cursor)
+            return cursor
 
     def _watch(self) -> None:
         while not self._stopping.wait(POLL_S):
@@ -108,10 +114,14 @@ class DatabaseAccess:
                 self._let_go()
 
     def _let_go(self) -> None:
+        """Close the file: reads under way get GRACE_S to finish, then are
+        interrupted (a slow export must not keep a recording from starting)."""
         with self._state:
             db, self._db = self._db, None  # no new local reads from here on
-            while self._readers:
-                self._state.wait()
+            if not self._state.wait_for(lambda: not self._readers, GRACE_S):
+                for cursor in self._cursors:
+                    cursor.interrupt()
+                self._state.wait_for(lambda: not self._readers, GRACE_S)
             if db is not None:
                 db.close()
             remove_advert(self.db_path, VIEWER)
