@@ -83,6 +83,9 @@ def test_json_holds_what_the_database_holds(client: TestClient, db_path: Path) -
     assert {r["experiment_id"] for r in rows} == {"exp", "other"}
     exp = next(r for r in rows if r["experiment_id"] == "exp")
     assert exp["iterations_done"] == 3 and len(exp["totals"]) == 3
+    for row in rows:  # money is int cents, never a float
+        assert all(isinstance(row[k], int) for k in ("best_cost", "final_cost")), row
+        assert all(isinstance(total, int) for total in row["totals"])
     run = client.get(f"/runs/{RUN}?format=json").json()
     with DatabaseManager(db_path, read_only=True, share_reads=False) as db:
         stored = db.conn.execute(

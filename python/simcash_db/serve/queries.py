@@ -20,7 +20,7 @@ EVENTS_PER_PAGE = 100
 
 # Each iteration's total cost, summed from its per-agent costs (int cents).
 _TOTALS = f"""
-    SELECT i.experiment_id, i.iteration, sum(CAST(c.value AS BIGINT)) AS total
+    SELECT i.experiment_id, i.iteration, CAST(sum(CAST(c.value AS BIGINT)) AS BIGINT) AS total
     FROM {ITERATIONS} i, json_each(i.costs_per_agent) c
     GROUP BY ALL
 """
