@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -29,8 +30,13 @@ from simcash_db.live import (
     remove_advert,
     write_advert,
 )
+from simcash_db.serve.cache import AnswerCache
+
+T = TypeVar("T")
 
 POLL_S = 0.1
+#: DuckDB's buffer pool for the dashboard's reads.
+MEMORY_LIMIT = "512MB"
 #: How long reads under way may finish before a claim interrupts them.
 GRACE_S = 1.0
 #: How long a read waits for a writer that claimed the file to start answering.
@@ -48,6 +54,11 @@ class DatabaseAccess:
         self.db_path = str(db_path)
         self._db: DatabaseManager | None = None
         self._readers = 0
+        #: Counts the times the file was opened here: answers are kept per generation.
+        self.generation = 0
+        self.answers = AnswerCache()
+        #: Set by the live-update watcher while pages listen (see updates.py).
+        self.live_version: int | None = None
         self._cursors: set[duckdb.DuckDBPyConnection] = set()
         self._state = threading.Condition()
         self._stopping = threading.Event()
@@ -66,14 +77,9 @@ class DatabaseAccess:
         while True:
             client = ReadClient.find(self.db_path)
             if client is not None:
-                try:
-                    with RemoteSource(client) as remote:
-                        yield remote
-                    return
-                except LiveReadError:
-                    if ReadClient.find(self.db_path) is not None:
-                        raise  # it answered, and refused
-                    continue  # it let go of the file meanwhile
+                with RemoteSource(client) as remote:
+                    yield remote
+                return
             cursor = self._local_cursor()
             if cursor is not None:
                 try:
@@ -100,13 +106,47 @@ class DatabaseAccess:
                     return None
                 try:
                     self._db = DatabaseManager(self.db_path, read_only=True)
+                    # A bounded cache of blocks: memory stays flat however much is read.
+                    self._db.conn.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
                 except DatabaseInUseError:
                     return None
                 write_advert(self.db_path, VIEWER)
+                self.generation += 1
             self._readers += 1
             cursor = self._db.conn.cursor()
             self._cursors.add(cursor)
             return cursor
+
+    def reading(self, read: Callable[[Source], T]) -> T:
+        """``read(source)``, once more if the recording process let go of the
+        file meanwhile (its answer then comes from the file)."""
+        try:
+            with self.source() as source:
+                return read(source)
+        except LiveReadError:
+            if self.recording:
+                raise  # it answered, and refused
+        with self.source() as source:
+            return read(source)
+
+    def answers_key(self) -> tuple[object, ...] | None:
+        """What answers are kept under now: the generation while this process
+        holds the file; while a recording does and pages listen, the live
+        version (it moves with every commit); else None (keep nothing)."""
+        generation = self.held_generation()
+        if generation is not None:
+            return ("held", generation)
+        if self.live_version is not None:
+            return ("live", self.live_version)
+        return None
+
+    def held_generation(self) -> int | None:
+        """The generation while this process holds the file (nobody can change
+        it then), else None."""
+        with self._state:
+            if self._db is None or read_advert(self.db_path, CLAIM) is not None:
+                return None
+            return self.generation
 
     def _watch(self) -> None:
         while not self._stopping.wait(POLL_S):

@@ -116,12 +116,14 @@ def run(simulation_id: str, name: str = "run") -> Query:
 
 
 def run_summary(simulation_id: str) -> Query:
-    return Query("summary", lambda source: analysis.run_summary(source, simulation_id))
+    return Query("summary", lambda source: analysis.run_summary(source, simulation_id), heavy=True)
 
 
 def settlement_by_day(simulation_id: str) -> Query:
     return Query(
-        "settlement_by_day", lambda source: analysis.settlement_by_day(source, simulation_id)
+        "settlement_by_day",
+        lambda source: analysis.settlement_by_day(source, simulation_id),
+        heavy=True,
     )
 
 
@@ -131,7 +133,7 @@ def timeline(kind: str, simulation_id: str) -> Query:
         "costs": analysis.cost_timeline,
         "queues": analysis.queue_timeline,
     }[kind]
-    return Query(kind, lambda source: build(source, simulation_id))
+    return Query(kind, lambda source: build(source, simulation_id), heavy=True)
 
 
 def tick_range(simulation_id: str) -> Query:
@@ -174,7 +176,9 @@ def run_events(simulation_id: str) -> Query:
 
 def lifecycle(simulation_id: str, tx_id: str) -> Query:
     return Query(
-        "lifecycle", lambda source: analysis.transaction_lifecycle(source, simulation_id, tx_id)
+        "lifecycle",
+        lambda source: analysis.transaction_lifecycle(source, simulation_id, tx_id),
+        heavy=True,
     )
 
 
@@ -191,7 +195,9 @@ def compare_costs(a: str, b: str) -> Query:
 
 
 def compare_events(a: str, b: str) -> Query:
-    return Query("events_by_type", lambda source: analysis.compare_event_counts(source, a, b))
+    return Query(
+        "events_by_type", lambda source: analysis.compare_event_counts(source, a, b), heavy=True
+    )
 
 
 def fingerprint() -> Query:

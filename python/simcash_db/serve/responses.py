@@ -7,7 +7,9 @@ and ``?format=arrow&table=NAME`` one (the first by default).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
+from simcash_db.analysis import Source
 from simcash_db.serve.access import DatabaseAccess
+from simcash_db.serve.cache import Kept
 from simcash_db.serve.tables import Query, Table, arrow_stream, as_csv, as_json, plain
 
 TEMPLATES = jinja2.Environment(
@@ -58,6 +62,7 @@ def number(request: Request, name: str, default: int, high: int = MAX_TICK) -> i
 
 
 Decorate = Callable[[dict[str, Table]], dict[str, Any]]
+_HEAVY = threading.Semaphore(1)
 
 
 async def respond(
@@ -82,13 +87,42 @@ async def respond(
     if fmt == "arrow":
         if must_exist:
             checks = [by_name[name] for name, _ in must_exist]
-            await run_in_threadpool(_fetch, access, checks, must_exist)
+            found = await run_in_threadpool(access.reading, lambda s: _fetch(s, checks))
+            for name, message in must_exist:
+                if not found[name].rows:
+                    raise HTTPException(404, message)
         return StreamingResponse(
             _arrow(access, wanted),
             media_type="application/vnd.apache.arrow.stream",
             headers={"content-disposition": f'attachment; filename="{wanted.name}.arrow"'},
         )
-    tables = await run_in_threadpool(_fetch, access, queries, must_exist)
+    generation = access.held_generation()
+    key = (generation, request.url.path, request.url.query)
+    if generation is not None and (kept := access.answers.get(key)) is not None:
+        return Response(kept.body, media_type=kept.media_type, headers=dict(kept.headers))
+    response = await _answer(request, access, template, queries, decorate, must_exist, fmt,
+                             wanted)  # fmt: skip
+    if generation is not None and generation == access.held_generation():
+        headers = tuple((k, v) for k, v in response.headers.items()
+                        if k in ("content-disposition",))  # fmt: skip
+        access.answers.put(key, Kept(bytes(response.body), response.media_type or "", headers))
+    return response
+
+
+async def _answer(
+    request: Request,
+    access: DatabaseAccess,
+    template: str,
+    queries: Sequence[Query],
+    decorate: Decorate,
+    must_exist: Sequence[tuple[str, str]],
+    fmt: str,
+    wanted: Query,
+) -> Response:
+    tables = await run_in_threadpool(access.reading, lambda source: _fetch(source, queries))
+    for name, message in must_exist:
+        if not tables[name].rows:
+            raise HTTPException(404, message)
     if fmt == "json":
         return Response(as_json(list(tables.values())), media_type="application/json")
     if fmt == "csv":
@@ -106,15 +140,12 @@ async def respond(
     return HTMLResponse(html)
 
 
-def _fetch(
-    access: DatabaseAccess, queries: Sequence[Query], must_exist: Sequence[tuple[str, str]]
-) -> dict[str, Table]:
-    with access.source() as source:
-        tables = {query.name: Table.fetch(source, query) for query in queries}
-    for name, message in must_exist:
-        if not tables[name].rows:
-            raise HTTPException(404, message)
-    return tables
+def _fetch(source: Source, queries: Sequence[Query]) -> dict[str, Table]:
+    # Answers that read a whole run's events take turns, so that the cheap
+    # pages keep a core while they run.
+    turn = _HEAVY if any(query.heavy for query in queries) else contextlib.nullcontext()
+    with turn:
+        return {query.name: Table.fetch(source, query) for query in queries}
 
 
 def _arrow(access: DatabaseAccess, query: Query) -> Iterator[bytes]:

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 
 #: Points per series that get a marker and a tooltip; longer series are sampled.
 MARKED_POINTS = 160
+#: Points per series drawn at most (a chart is 900 pixels wide).
+DRAWN_POINTS = 1_800
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 80, 150, 28, 36
 
 
@@ -72,7 +74,8 @@ def line_chart(
     out.append(f'<text class="label" x="4" y="14">{html.escape(y_label)}</text>')
     for index, (name, values) in enumerate(series.items()):
         kind = "emphasis" if name == emphasise else f"s{index % 8}"
-        line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in values)
+        drawn = values[:: max(1, len(values) // DRAWN_POINTS)]
+        line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in drawn)
         out.append(f'<g class="series {kind}"><polyline points="{line}"/>')
         stride = max(1, len(values) // MARKED_POINTS)
         for x, y in values[::stride]:

@@ -29,6 +29,8 @@ class Query:
 
     name: str
     build: Callable[[Source], duckdb.DuckDBPyRelation]
+    #: Reads every event of a run (its JSON): such answers take turns.
+    heavy: bool = False
 
     def relation(self, source: Source) -> duckdb.DuckDBPyRelation:
         return self.build(source)

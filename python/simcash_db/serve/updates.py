@@ -40,19 +40,21 @@ class Updates:
     def _watch(self) -> None:
         while not self._stopping.is_set():
             if not self._listeners:
+                self.access.live_version = None
                 self._wake.wait()
                 self._wake.clear()
                 continue
             try:
-                with self.access.source() as source:
-                    seen = Table.fetch(source, fingerprint()).rows
+                seen = self.access.reading(lambda source: Table.fetch(source, fingerprint()).rows)
                 recording = self.access.recording
             except SimcashDbError as exc:  # held by a process that does not answer: try again
                 log.debug("live update check failed: %s", exc)
+                self.access.live_version = None
             else:
                 if seen != self._seen or recording != self.recording:
                     self._seen, self.recording = seen, recording
                     self.version += 1
+                self.access.live_version = self.version
             self._stopping.wait(POLL_S)
 
     def message(self) -> str:
