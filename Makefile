@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help demo venv build-dev build-prod sdist wheel wheel-check docs lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-overhead bench-overhead-real bench-farm bench-pytest docs-chart clean
+.PHONY: help demo venv build-dev build-prod sdist wheel wheel-check docs lint lint-python lint-rust test test-python test-rust test-slow bench bench-replay bench-overhead bench-overhead-real bench-farm bench-serve bench-pytest docs-chart docs-screenshots clean
 
 help:
 	@echo "demo       install the package with its [plot] extra only, record a synthetic experiment into $(DB), show it, draw its chart"
@@ -20,6 +20,7 @@ help:
 	@echo "bench-overhead  print the recording overhead table on the stand-in simulator (benches/overhead.py)"
 	@echo "bench-overhead-real  the same on the real simulator (benches/overhead_real.py; needs its wheel)"
 	@echo "bench-farm    print the farm and merge table (benches/farm.py)"
+	@echo "bench-serve   print the dashboard's load table and what watching costs a real recording (benches/serve.py)"
 	@echo "bench-pytest  the pytest-benchmark groups (encode, ingest)"
 	@echo "docs-chart the README's chart (docs/cost-curve.png) from a fresh demo database"
 
@@ -117,6 +118,13 @@ docs-chart: build-dev
 	rm -f /tmp/simcash-docs.duckdb /tmp/simcash-docs.duckdb.wal
 	$(BIN)/simcash-db --db /tmp/simcash-docs.duckdb demo > /dev/null
 	$(BIN)/simcash-db --db /tmp/simcash-docs.duckdb chart demo -o docs/cost-curve.png
+
+bench-serve: build-dev
+	$(PY) benches/serve.py --watch-real
+
+# The dashboard's screenshots in docs/ (the browser test writes them).
+docs-screenshots: build-dev
+	SIMCASH_DB_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/test_serve_browser.py
 
 bench-pytest: build-dev
 	$(PY) -m pytest benches --benchmark-enable --benchmark-only -p no:randomly

@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 POLL_S = 0.1
 #: DuckDB's buffer pool for the dashboard's reads.
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "256MB"
 #: How long reads under way may finish before a claim interrupts them.
 GRACE_S = 1.0
 #: How long a read waits for a writer that claimed the file to start answering.
@@ -57,6 +57,7 @@ class DatabaseAccess:
         #: Counts the times the file was opened here: answers are kept per generation.
         self.generation = 0
         self.answers = AnswerCache()
+        self.tables = AnswerCache()
         #: Set by the live-update watcher while pages listen (see updates.py).
         self.live_version: int | None = None
         self._cursors: set[duckdb.DuckDBPyConnection] = set()

@@ -13,8 +13,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-#: Bytes of answers kept at most.
-BUDGET = 64 * 1024 * 1024
+#: Bytes kept at most, of whole answers and of the tables they are made of.
+BUDGET = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -25,31 +25,34 @@ class Kept:
 
 
 class AnswerCache:
+    """Values by key within a byte budget (each put says its size)."""
+
     def __init__(self, budget: int = BUDGET) -> None:
         self.budget = budget
-        self._answers: OrderedDict[tuple[object, ...], Kept] = OrderedDict()
+        self._answers: OrderedDict[tuple[object, ...], tuple[object, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self._computing: dict[tuple[object, ...], threading.Event] = {}
 
-    def get(self, key: tuple[object, ...]) -> Kept | None:
+    def get(self, key: tuple[object, ...]) -> object | None:
         with self._lock:
             kept = self._answers.get(key)
-            if kept is not None:
-                self._answers.move_to_end(key)
-            return kept
+            if kept is None:
+                return None
+            self._answers.move_to_end(key)
+            return kept[0]
 
-    def put(self, key: tuple[object, ...], kept: Kept) -> None:
-        if len(kept.body) > self.budget // 8:
-            return  # a bulk answer: not worth evicting many pages for
+    def put(self, key: tuple[object, ...], value: object, size: int) -> None:
+        if size > self.budget // 8:
+            return  # a bulk answer: not worth evicting many others for
         with self._lock:
             if key in self._answers:
                 return
-            self._answers[key] = kept
-            self._size += len(kept.body)
+            self._answers[key] = (value, size)
+            self._size += size
             while self._size > self.budget:
-                _, dropped = self._answers.popitem(last=False)
-                self._size -= len(dropped.body)
+                _, (_, dropped) = self._answers.popitem(last=False)
+                self._size -= dropped
 
     def claim(self, key: tuple[object, ...]) -> bool:
         """Whether the caller is the one to compute ``key`` (no one else is)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from simcash_db import analysis
+from simcash_db.analysis import Source
 from simcash_db.analysis.source import EVENTS, ITERATIONS, TRANSACTIONS
 from simcash_db.models import (
     EventBatchRecord,
@@ -11,7 +14,7 @@ from simcash_db.models import (
     PolicyEvaluationRecord,
     SimulationRunRecord,
 )
-from simcash_db.serve.tables import Query, select
+from simcash_db.serve.tables import Query, analysed, select
 
 EXPERIMENTS = ExperimentRecord.table_name
 RUNS = SimulationRunRecord.table_name
@@ -50,7 +53,7 @@ def experiment(experiment_id: str, name: str = "experiment") -> Query:
 
 
 def cost_curve(experiment_id: str, name: str = "cost_curve") -> Query:
-    return Query(name, lambda source: analysis.cost_curve(source, experiment_id))
+    return analysed(name, analysis.cost_curve, experiment_id)
 
 
 def iterations(experiment_id: str) -> Query:
@@ -70,10 +73,11 @@ def iterations(experiment_id: str) -> Query:
 def evaluations(experiment_id: str) -> Query:
     columns = ("iteration, agent_id, evaluation_mode, old_cost, new_cost, delta_sum, num_samples,"
                " cost_ci95_lower, cost_ci95_upper, accepted, acceptance_reason")  # fmt: skip
-    return Query(
-        "evaluations",
-        lambda source: analysis.policy_evaluations(source, experiment_id).select(columns),
-    )
+    return analysed("evaluations", _evaluations, experiment_id, columns)
+
+
+def _evaluations(source: Source, experiment_id: str, columns: str) -> duckdb.DuckDBPyRelation:
+    return analysis.policy_evaluations(source, experiment_id).select(columns)
 
 
 def experiment_runs(experiment_id: str) -> Query:
@@ -116,15 +120,11 @@ def run(simulation_id: str, name: str = "run") -> Query:
 
 
 def run_summary(simulation_id: str) -> Query:
-    return Query("summary", lambda source: analysis.run_summary(source, simulation_id), heavy=True)
+    return analysed("summary", analysis.run_summary, simulation_id, heavy=True)
 
 
 def settlement_by_day(simulation_id: str) -> Query:
-    return Query(
-        "settlement_by_day",
-        lambda source: analysis.settlement_by_day(source, simulation_id),
-        heavy=True,
-    )
+    return analysed("settlement_by_day", analysis.settlement_by_day, simulation_id, heavy=True)
 
 
 def timeline(kind: str, simulation_id: str) -> Query:
@@ -133,7 +133,7 @@ def timeline(kind: str, simulation_id: str) -> Query:
         "costs": analysis.cost_timeline,
         "queues": analysis.queue_timeline,
     }[kind]
-    return Query(kind, lambda source: build(source, simulation_id), heavy=True)
+    return analysed(kind, build, simulation_id, heavy=True)
 
 
 def tick_range(simulation_id: str) -> Query:
@@ -175,11 +175,7 @@ def run_events(simulation_id: str) -> Query:
 
 
 def lifecycle(simulation_id: str, tx_id: str) -> Query:
-    return Query(
-        "lifecycle",
-        lambda source: analysis.transaction_lifecycle(source, simulation_id, tx_id),
-        heavy=True,
-    )
+    return analysed("lifecycle", analysis.transaction_lifecycle, simulation_id, tx_id, heavy=True)
 
 
 def transaction(simulation_id: str, tx_id: str) -> Query:
@@ -191,13 +187,11 @@ def transaction(simulation_id: str, tx_id: str) -> Query:
 
 
 def compare_costs(a: str, b: str) -> Query:
-    return Query("costs", lambda source: analysis.compare_runs(source, a, b))
+    return analysed("costs", analysis.compare_runs, a, b)
 
 
 def compare_events(a: str, b: str) -> Query:
-    return Query(
-        "events_by_type", lambda source: analysis.compare_event_counts(source, a, b), heavy=True
-    )
+    return analysed("events_by_type", analysis.compare_event_counts, a, b)
 
 
 def fingerprint() -> Query:

@@ -87,7 +87,9 @@ async def respond(
     if fmt == "arrow":
         if must_exist:
             checks = [by_name[name] for name, _ in must_exist]
-            found = await run_in_threadpool(access.reading, lambda s: _fetch(s, checks))
+            found = await run_in_threadpool(
+                access.reading, lambda s: _fetch(s, checks, access, access.answers_key())
+            )
             for name, message in must_exist:
                 if not found[name].rows:
                     raise HTTPException(404, message)
@@ -96,17 +98,27 @@ async def respond(
             media_type="application/vnd.apache.arrow.stream",
             headers={"content-disposition": f'attachment; filename="{wanted.name}.arrow"'},
         )
-    generation = access.held_generation()
-    key = (generation, request.url.path, request.url.query)
-    if generation is not None and (kept := access.answers.get(key)) is not None:
-        return Response(kept.body, media_type=kept.media_type, headers=dict(kept.headers))
-    response = await _answer(request, access, template, queries, decorate, must_exist, fmt,
-                             wanted)  # fmt: skip
-    if generation is not None and generation == access.held_generation():
-        headers = tuple((k, v) for k, v in response.headers.items()
-                        if k in ("content-disposition",))  # fmt: skip
-        access.answers.put(key, Kept(bytes(response.body), response.media_type or "", headers))
-    return response
+    base = access.answers_key()
+    if base is None:
+        return await _answer(request, access, template, queries, decorate, must_exist, fmt,
+                             wanted, None)  # fmt: skip
+    key = (*base, request.url.path, request.url.query)
+    # Pages asked at once for the same answer (all the open pages after a
+    # live update) wait for the first instead of asking the database again.
+    while not isinstance(kept := access.answers.get(key), Kept):
+        if access.answers.claim(key):
+            try:
+                response = await _answer(request, access, template, queries, decorate,
+                                         must_exist, fmt, wanted, base)  # fmt: skip
+                headers = tuple((k, v) for k, v in response.headers.items()
+                                if k == "content-disposition")  # fmt: skip
+                body = bytes(response.body)
+                access.answers.put(key, Kept(body, response.media_type or "", headers), len(body))
+                return response
+            finally:
+                access.answers.release(key)
+        await run_in_threadpool(access.answers.wait, key)
+    return Response(kept.body, media_type=kept.media_type, headers=dict(kept.headers))
 
 
 async def _answer(
@@ -118,8 +130,11 @@ async def _answer(
     must_exist: Sequence[tuple[str, str]],
     fmt: str,
     wanted: Query,
+    base: tuple[object, ...] | None,
 ) -> Response:
-    tables = await run_in_threadpool(access.reading, lambda source: _fetch(source, queries))
+    tables = await run_in_threadpool(
+        access.reading, lambda source: _fetch(source, queries, access, base)
+    )
     for name, message in must_exist:
         if not tables[name].rows:
             raise HTTPException(404, message)
@@ -140,12 +155,32 @@ async def _answer(
     return HTMLResponse(html)
 
 
-def _fetch(source: Source, queries: Sequence[Query]) -> dict[str, Table]:
-    # Answers that read a whole run's events take turns, so that the cheap
-    # pages keep a core while they run.
-    turn = _HEAVY if any(query.heavy for query in queries) else contextlib.nullcontext()
+def _fetch(
+    source: Source,
+    queries: Sequence[Query],
+    access: DatabaseAccess,
+    base: tuple[object, ...] | None,
+) -> dict[str, Table]:
+    """The tables of ``queries``: those kept under ``base``, the others asked for
+    (and kept). Answers over a whole run's events take turns, so that the cheap
+    pages keep a core while they run."""
+    tables: dict[str, Table] = {}
+    missing = []
+    for query in queries:
+        kept = access.tables.get((*base, *query.key)) if base is not None else None
+        if isinstance(kept, Table):
+            tables[query.name] = Table(query.name, kept.columns, kept.rows)
+        else:
+            missing.append(query)
+    turn = _HEAVY if any(query.heavy for query in missing) else contextlib.nullcontext()
     with turn:
-        return {query.name: Table.fetch(source, query) for query in queries}
+        for query in missing:
+            table = Table.fetch(source, query)
+            tables[query.name] = table
+            if base is not None:
+                size = 32 * len(table.rows) * max(1, len(table.columns))
+                access.tables.put((*base, *query.key), table, size)
+    return tables
 
 
 def _arrow(access: DatabaseAccess, query: Query) -> Iterator[bytes]:

@@ -29,6 +29,8 @@ class Query:
 
     name: str
     build: Callable[[Source], duckdb.DuckDBPyRelation]
+    #: What the rows depend on (the SQL and its values): equal keys, equal rows.
+    key: tuple[object, ...]
     #: Reads every event of a run (its JSON): such answers take turns.
     heavy: bool = False
 
@@ -38,7 +40,19 @@ class Query:
 
 def select(name: str, text: str, *params: object) -> Query:
     """A Query of SQL ``text`` with ``params`` bound."""
-    return Query(name, lambda source: sql(source, text, list(params)))
+    return Query(name, lambda source: sql(source, text, list(params)), (text, *params))
+
+
+def analysed(
+    name: str,
+    function: Callable[..., duckdb.DuckDBPyRelation],
+    *args: object,
+    heavy: bool = False,
+) -> Query:
+    """A Query of an analysis function (``simcash_db.analysis``) on ``args``."""
+    return Query(
+        name, lambda source: function(source, *args), (function.__qualname__, *args), heavy
+    )
 
 
 @dataclass
