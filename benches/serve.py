@@ -355,6 +355,7 @@ def main() -> None:
     parser.add_argument("--watch-real", action="store_true")
     parser.add_argument("--days", type=int, default=20, help="the watched real run's days")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only-watching", action="store_true", help="skip the load table")
     parser.add_argument("--watchers", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.watchers:
@@ -362,8 +363,9 @@ def main() -> None:
         return
     if args.quick:
         args.runs, args.events, args.seconds = 12, 20_000, 10
-    bench_load(args)
-    if args.watch_real:
+    if not args.only_watching:
+        bench_load(args)
+    if args.watch_real or args.only_watching:
         bench_watching(args)
 
 

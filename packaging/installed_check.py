@@ -55,6 +55,9 @@ def main() -> None:
             importlib.import_module(module.name)
     loaded = sorted(DEV_MODULES & {name.split(".")[0] for name in sys.modules})
     check(not loaded, f"every simcash_db module imports with no dev module loaded {loaded}")
+    serve = package / "serve"
+    shipped = [serve / "templates" / "base.html", serve / "static" / "live.js"]
+    check(all(path.is_file() for path in shipped), "the dashboard's templates and script ship")
     names = {dist.metadata["Name"].lower() for dist in importlib.metadata.distributions()}
     check(not names & DEV_DISTRIBUTIONS, f"no dev distribution installed {sorted(names)}")
 

@@ -6,6 +6,7 @@ import http.client
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 pytest.importorskip("starlette", reason="the serve extra is not installed")
 
+import pyarrow as pa
 from starlette.testclient import TestClient
 
 from simcash_db import DatabaseManager, ExperimentRecorder
@@ -120,6 +122,13 @@ def test_clients_that_leave_mid_stream_disturb_nothing(
             conn.close()
     assert get(server, "/experiments/early") == 200
     assert get(server, "/runs/early-iter1-final") == 200
+    # What docs/serve.md tells a notebook to type.
+    url = f"http://{server[0]}:{server[1]}/runs/early-iter1-final/events?format=arrow"
+    with urllib.request.urlopen(url) as stream:
+        events = pa.ipc.open_stream(stream).read_all()
+    with DatabaseManager(db_path, read_only=True, share_reads=False) as db:
+        stored = db.get_events("early-iter1-final")
+    assert events.num_rows == len(stored) > 0
     # Nor a recording: the abandoned exports hold no read that keeps the file.
     with subprocess.Popen([sys.executable, "-c", RECORDER, str(db_path)], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, text=True) as recorder:  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import threading
 import webbrowser
@@ -11,6 +13,7 @@ import click
 
 from simcash_db.cli.app import cli, console
 
+SERVE_NICENESS = 10
 INSTALL = "serve needs the optional extra: pip install 'simcash-db[serve]'"
 
 
@@ -51,6 +54,10 @@ def serve(db_path: str, host: str, port: int, token: str | None, open_browser: b
     shown_host = f"[{host}]" if family == socket.AF_INET6 else host
     url = f"http://{shown_host}:{listener.getsockname()[1]}/"
     console.print(url, highlight=False, soft_wrap=True)
+    # A dashboard on the machine of a recording must not slow it down: it
+    # takes the CPU only when the recording leaves it.
+    with contextlib.suppress(OSError):
+        os.nice(SERVE_NICENESS)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
     run_server(db_path, listener, token=token)

@@ -28,6 +28,8 @@ from simcash_db.live.adverts import READER, remove_advert, write_advert
 
 log = logging.getLogger("simcash_db")
 
+#: How much the threads answering reads yield to the recording (0-19).
+READS_NICENESS = 10
 #: A client that sends nothing for this long is dropped.
 REQUEST_TIMEOUT_S = 30.0
 
@@ -108,6 +110,10 @@ class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
     def handle(self) -> None:
+        # Answers wait for the recording: this thread yields the CPU to it
+        # (Linux gives each thread its own niceness).
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READS_NICENESS)
         try:
             line = self.rfile.readline(1 << 20)
             request = json.loads(line)

@@ -124,9 +124,11 @@ class DatabaseAccess:
         try:
             with self.source() as source:
                 return read(source)
-        except LiveReadError:
-            if self.recording:
-                raise  # it answered, and refused
+        except (LiveReadError, duckdb.Error):
+            # The recording may have ended under the read (its answers' folder
+            # goes with it): then the file answers. Anything else stands.
+            if self.recording or self.held_generation() is not None:
+                raise
         with self.source() as source:
             return read(source)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-#: Points per series that get a marker and a tooltip; longer series are sampled.
-MARKED_POINTS = 160
-#: Points per series drawn at most (a chart is 900 pixels wide).
-DRAWN_POINTS = 1_800
+#: Points of a chart that get a marker and a tooltip, across its series; the
+#: others are sampled evenly.
+MARKED_POINTS = 1_200
+#: Points of a chart drawn at most, across its series (it is 900 pixels wide).
+DRAWN_POINTS = 12_000
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 80, 150, 28, 36
 
 
@@ -72,12 +73,14 @@ def line_chart(
     out.append(f'<text class="label" x="{_PAD_LEFT + plot_w / 2:.0f}" y="{height - 4}" '
                f'text-anchor="middle">{html.escape(x_label)}</text>')  # fmt: skip
     out.append(f'<text class="label" x="4" y="14">{html.escape(y_label)}</text>')
+    drawn_each = max(2, DRAWN_POINTS // len(series))
+    marked_each = max(2, MARKED_POINTS // len(series))
     for index, (name, values) in enumerate(series.items()):
         kind = "emphasis" if name == emphasise else f"s{index % 8}"
-        drawn = values[:: max(1, len(values) // DRAWN_POINTS)]
+        drawn = values[:: max(1, len(values) // drawn_each)]
         line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in drawn)
         out.append(f'<g class="series {kind}"><polyline points="{line}"/>')
-        stride = max(1, len(values) // MARKED_POINTS)
+        stride = max(1, -(-len(values) // marked_each))
         for x, y in values[::stride]:
             out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3">'
                        f"<title>{html.escape(name)}: {html.escape(x_label)} {_number(x)}, "

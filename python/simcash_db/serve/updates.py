@@ -13,6 +13,8 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 
+import duckdb
+
 from simcash_db.errors import SimcashDbError
 from simcash_db.serve.access import DatabaseAccess
 from simcash_db.serve.queries import fingerprint
@@ -47,7 +49,7 @@ class Updates:
             try:
                 seen = self.access.reading(lambda source: Table.fetch(source, fingerprint()).rows)
                 recording = self.access.recording
-            except SimcashDbError as exc:  # held by a process that does not answer: try again
+            except (SimcashDbError, duckdb.Error) as exc:  # try again at the next poll
                 log.debug("live update check failed: %s", exc)
                 self.access.live_version = None
             else:
