@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 
 #: Points of a chart that get a marker and a tooltip, across its series; the
 #: others are sampled evenly.
-MARKED_POINTS = 1_200
+MARKED_POINTS = 600
 #: Points of a chart drawn at most, across its series (it is 900 pixels wide).
-DRAWN_POINTS = 12_000
+DRAWN_POINTS = 6_000
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 80, 150, 28, 36
 
 
