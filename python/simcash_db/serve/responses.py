@@ -63,6 +63,8 @@ def number(request: Request, name: str, default: int, high: int = MAX_TICK) -> i
 
 Decorate = Callable[[dict[str, Table]], dict[str, Any]]
 _HEAVY = threading.Semaphore(1)
+#: Live versions (about seconds) a whole-run answer is kept while a recording runs.
+HEAVY_EVERY = 5
 
 
 async def respond(
@@ -167,7 +169,7 @@ def _fetch(
     tables: dict[str, Table] = {}
     missing = []
     for query in queries:
-        kept = access.tables.get((*base, *query.key)) if base is not None else None
+        kept = access.tables.get(_table_key(base, query)) if base is not None else None
         if isinstance(kept, Table):
             tables[query.name] = Table(query.name, kept.columns, kept.rows)
         else:
@@ -179,8 +181,18 @@ def _fetch(
             tables[query.name] = table
             if base is not None:
                 size = 32 * len(table.rows) * max(1, len(table.columns))
-                access.tables.put((*base, *query.key), table, size)
+                access.tables.put(_table_key(base, query), table, size)
     return tables
+
+
+def _table_key(base: tuple[object, ...], query: Query) -> tuple[object, ...]:
+    """Where a table is kept: under the answers' key, but while a recording
+    holds the file a whole-run answer stays for HEAVY_EVERY live versions
+    (seconds): it would otherwise read the running run's events again every
+    second in the recording process."""
+    if base[0] == "live" and query.heavy and isinstance(base[1], int):
+        return ("live-heavy", base[1] // HEAVY_EVERY, *query.key)
+    return (*base, *query.key)
 
 
 def _arrow(access: DatabaseAccess, query: Query) -> Iterator[bytes]:
