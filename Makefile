@@ -23,6 +23,7 @@ help:
 	@echo "bench-serve   print the dashboard's load table and what watching costs a real recording (benches/serve.py)"
 	@echo "bench-pytest  the pytest-benchmark groups (encode, ingest)"
 	@echo "docs-chart the README's chart (docs/cost-curve.png) from a fresh demo database"
+	@echo "docs-screenshots  the dashboard's screenshots in docs/screenshots (the browser test takes them)"
 
 $(PY):
 	python3 -m venv $(VENV)

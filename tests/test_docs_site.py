@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from browser_watch import Watched
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # What a page would fetch: scripts, stylesheets, images, frames, CSS imports.
@@ -73,33 +75,13 @@ def test_nothing_in_the_site_is_fetched_from_elsewhere(site: Path) -> None:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
 def test_the_site_works_in_a_browser_with_only_itself_to_reach(served: str, tmp_path: Path) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
-    requests: list[str] = []
-    problems: list[str] = []
-
-    def only_the_site(route: Route) -> None:
-        requests.append(route.request.url)
-        if route.request.url.startswith(served):
-            route.continue_()
-        else:
-            route.abort()
-
+    watched = Watched(served)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.route("**/*", only_the_site)
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        # A click that leaves a page cancels what it still loads (ERR_ABORTED): not a failure.
-        page.on(
-            "requestfailed",
-            lambda r: (
-                None
-                if r.failure == "net::ERR_ABORTED"
-                else problems.append(f"request failed: {r.url} {r.failure}")
-            ),
-        )
+        watched.attach(page)
         page.goto(served)
         # Every page of the navigation, reached by clicking.
         titles = page.locator("nav.md-nav--primary a.md-nav__link[href]")
@@ -120,5 +102,5 @@ def test_the_site_works_in_a_browser_with_only_itself_to_reach(served: str, tmp_
         page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
         page.screenshot(path=str(tmp_path / "search.png"))
         browser.close()
-    assert problems == []
-    assert [url for url in requests if not url.startswith(served)] == []
+    assert watched.problems == []
+    assert watched.elsewhere == []

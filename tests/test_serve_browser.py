@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip("starlette", reason="the serve extra is not installed")
 
+from browser_watch import Watched
 from simcash_db import DatabaseManager, ExperimentRecorder
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
@@ -54,20 +55,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_every_page_by_clicking_and_a_live_update(served: tuple[str, Path], tmp_path: Path) -> None:
-    from playwright.sync_api import Page, Route, expect, sync_playwright
+    from playwright.sync_api import Page, expect, sync_playwright
 
     url, db_path = served
     shots = Path(os.environ.get("SIMCASH_DB_SCREENSHOTS", tmp_path / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    elsewhere: list[str] = []
-
-    def only_the_server(route: Route) -> None:
-        if route.request.url.startswith(url) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
+    watched = Watched(url)
 
     def shot(page: Page, name: str) -> None:
         page.wait_for_load_state("load")
@@ -76,17 +69,7 @@ def test_every_page_by_clicking_and_a_live_update(served: tuple[str, Path], tmp_
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", only_the_server)
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on(
-            "requestfailed",
-            lambda r: (
-                None
-                if r.failure == "net::ERR_ABORTED" and r.url.startswith(url)
-                else problems.append(f"{r.url}: {r.failure}")
-            ),
-        )
+        watched.attach(page)
         page.goto(url)
         expect(page.locator("#live")).to_have_text("live: idle")
         shot(page, "experiments")
@@ -147,8 +130,8 @@ def test_every_page_by_clicking_and_a_live_update(served: tuple[str, Path], tmp_
             shot(page, "live-update")
             recorder.communicate("")
         browser.close()
-    assert problems == []
-    assert elsewhere == []
+    assert watched.problems == []
+    assert watched.elsewhere == []
     pages = ("experiments", "experiment", "policy-diff", "compare-runs", "compare-experiments",
              "run", "tick-replay", "payment", "live-update")  # fmt: skip
     for name in pages:
