@@ -47,10 +47,22 @@ BANKS = 25
 
 
 def build(path: Path, runs: int, events: int) -> None:
-    """Three experiments sharing ``runs`` runs of ``events`` events each."""
+    """Three experiments sharing ``runs`` runs of ``events`` events each, and
+    each run's transaction rows, as record_run stores them."""
     scratch = path.with_suffix(".partial")
     scratch.unlink(missing_ok=True)
     one_run = list(catalog_events(7, events, banks=BANKS))
+    # What a recording stores at a run's end (record_run): its transaction rows.
+    transactions = [
+        {"tx_id": e["tx_id"], "sender_id": e["sender_id"], "receiver_id": e["receiver_id"],
+         "amount": e["amount"], "priority": e["priority"], "is_divisible": e["is_divisible"],
+         "arrival_tick": e["tick"], "arrival_day": e["tick"] // 100,
+         "deadline_tick": e["deadline"],
+         "status": "settled" if n % 10 else "pending",
+         "settlement_tick": e["tick"] + n % 7 if n % 10 else None,
+         "amount_settled": e["amount"] if n % 10 else 0}
+        for n, e in enumerate(x for x in one_run if x["event_type"] == "Arrival")
+    ]  # fmt: skip
     started = time.perf_counter()
     with DatabaseManager(scratch, share_reads=False) as db:
         db.setup()
@@ -70,6 +82,7 @@ def build(path: Path, runs: int, events: int) -> None:
                 rng_seed=n, status="completed", experiment_id=experiment, iteration=iteration,
                 run_purpose="evaluation", total_cost=1_000_000 - 1_000 * iteration))  # fmt: skip
             db.write_events(sim, one_run, batch_id="all")
+            db.write_transactions(sim, transactions)
             costs = {f"BANK_{b:02}": 40_000 - 100 * iteration + b for b in range(BANKS)}
             repo.save_iteration(ExperimentIterationRecord(
                 experiment_id=experiment, iteration=iteration, costs_per_agent=costs,
@@ -202,7 +215,7 @@ def arrow_rate(address: tuple[str, int], db: Path, events: int) -> tuple[float, 
 
 def bench_load(args: argparse.Namespace) -> None:
     RESULTS.mkdir(exist_ok=True)
-    db = RESULTS / f"serve-{args.runs}x{args.events}.duckdb"
+    db = RESULTS / f"serve-{args.runs}x{args.events}-v2.duckdb"  # v2: with transactions
     if not db.exists():
         build(db, args.runs, args.events)
     server, address = start_server(db)
