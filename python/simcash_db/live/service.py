@@ -2,7 +2,7 @@
 
 One request per connection on a Unix socket in a folder only this user can
 open: a JSON line ``{"sql": ..., "params": [...]}``, answered by a JSON line
-``{"path": FILE, "columns": [...]}`` naming a Parquet file of the rows (the
+``{"path": FILE}`` naming a Parquet file of the rows (the
 asker reads it, then removes it) or ``{"error": ...}``. Only a single SELECT
 is run (DuckDB's own parser says what a statement is), on a cursor of its own,
 so it reads the last committed state and never writes.
@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import shutil
-import socketserver
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -58,13 +58,50 @@ class ReadService:
         self._active: set[duckdb.DuckDBPyConnection] = set()
         self._names = itertools.count()
         self.socket_path = str(self._folder / "reads.sock")
-        self._server = _Server(self.socket_path, self)
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(self.socket_path)
         os.chmod(self.socket_path, 0o600)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="simcash-db reads", daemon=True
-        )
+        self._listener.listen(64)
+        self._answering: set[threading.Thread] = set()
+        # Blocked in accept() until close() shuts the socket: no polling, so an
+        # idle service costs the recording nothing and closes at once.
+        self._thread = threading.Thread(target=self._accept, name="simcash-db reads", daemon=True)
         self._thread.start()
         write_advert(db_path, READER, socket=self.socket_path)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            with self._lock:
+                self._answering.add(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        # Answers wait for the recording: this thread yields the CPU to it
+        # (Linux gives each thread its own niceness).
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READS_NICENESS)
+        try:
+            with conn, conn.makefile("rwb") as stream:
+                conn.settimeout(REQUEST_TIMEOUT_S)
+                try:
+                    request = json.loads(stream.readline(1 << 20))
+                    if not isinstance(request, dict):
+                        raise ValueError("not an object")
+                except (OSError, ValueError) as exc:
+                    answer: dict[str, Any] = {"error": f"unreadable request: {exc}"}
+                else:
+                    answer = self.answer(request)
+                with contextlib.suppress(OSError):  # the asker left: nothing to tell
+                    stream.write(json.dumps(answer).encode() + b"\n")
+                    stream.flush()
+        finally:
+            with self._lock:
+                self._answering.discard(threading.current_thread())
 
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         sql = request.get("sql")
@@ -82,7 +119,7 @@ class ReadService:
         try:
             relation = cursor.sql(sql, params=params)
             relation.write_parquet(str(path))
-            return {"path": str(path), "columns": relation.columns}
+            return {"path": str(path)}
         except duckdb.Error as exc:
             path.unlink(missing_ok=True)
             return {"error": str(exc)}
@@ -94,43 +131,16 @@ class ReadService:
     def close(self) -> None:
         """Stop answering; interrupt answers under way; remove the advert and the folder."""
         remove_advert(self.db_path, READER)
-        self._server.shutdown()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        self._listener.close()
+        self._thread.join()
         with self._lock:
             for cursor in self._active:
                 with contextlib.suppress(duckdb.Error):
                     cursor.interrupt()
-        self._server.server_close()  # waits for the answers' threads
-        self._thread.join()
+            answering = list(self._answering)
+        for thread in answering:
+            thread.join()
         self._base.close()
         shutil.rmtree(self._folder, ignore_errors=True)
-
-
-class _Handler(socketserver.StreamRequestHandler):
-    timeout = REQUEST_TIMEOUT_S
-    server: _Server
-
-    def handle(self) -> None:
-        # Answers wait for the recording: this thread yields the CPU to it
-        # (Linux gives each thread its own niceness).
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READS_NICENESS)
-        try:
-            line = self.rfile.readline(1 << 20)
-            request = json.loads(line)
-            if not isinstance(request, dict):
-                raise ValueError("not an object")
-        except (OSError, ValueError) as exc:
-            answer: dict[str, Any] = {"error": f"unreadable request: {exc}"}
-        else:
-            answer = self.server.service.answer(request)
-        with contextlib.suppress(OSError):  # the asker left: nothing to tell
-            self.wfile.write(json.dumps(answer).encode() + b"\n")
-
-
-class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = False  # server_close waits for answers under way
-    block_on_close = True
-
-    def __init__(self, path: str, service: ReadService) -> None:
-        self.service = service
-        super().__init__(path, _Handler)
