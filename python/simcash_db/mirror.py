@@ -46,7 +46,7 @@ def _copy(
     params: list[object],
 ) -> None:
     table = model.table_name
-    path, _ = client.query(f"SELECT * FROM {table} WHERE {where}", params)
+    path = client.query(f"SELECT * FROM {table} WHERE {where}", params)
     try:
         db.conn.execute(
             f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet({sql_string(path)}) src "

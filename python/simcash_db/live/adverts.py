@@ -64,14 +64,13 @@ def read_advert(db_path: str | Path, kind: str) -> Advert | None:
     return Advert(pid, data) if pid_alive(pid) else None
 
 
-def remove_advert(db_path: str | Path, kind: str, *, only_own: bool = True) -> None:
-    """Remove the advert of ``kind``; by default only if this process wrote it."""
+def remove_advert(db_path: str | Path, kind: str) -> None:
+    """Remove the advert of ``kind`` if this process wrote it (another's stays)."""
     path = advert_path(db_path, kind)
-    if only_own:
-        try:
-            if json.loads(path.read_text()).get("pid") != os.getpid():
-                return
-        except (OSError, ValueError, AttributeError):
+    try:
+        if json.loads(path.read_text()).get("pid") != os.getpid():
             return
+    except (OSError, ValueError, AttributeError):
+        return
     with contextlib.suppress(FileNotFoundError):
         path.unlink()

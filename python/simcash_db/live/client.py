@@ -36,10 +36,8 @@ class ReadClient:
             return None
         return cls(str(db_path), advert.fields["socket"], advert.pid)
 
-    def query(
-        self, sql: str, params: Sequence[object] | Mapping[str, object] = ()
-    ) -> tuple[Path, list[str]]:
-        """The rows of ``sql`` as a Parquet file (the caller removes it), and their columns."""
+    def query(self, sql: str, params: Sequence[object] | Mapping[str, object] = ()) -> Path:
+        """The rows of ``sql`` as a Parquet file (the caller removes it)."""
         bound: Any = dict(params) if isinstance(params, Mapping) else list(params)
         request = json.dumps({"sql": sql, "params": bound}, default=str).encode() + b"\n"
         try:
@@ -61,7 +59,7 @@ class ReadClient:
             ) from None
         if "error" in answer:
             raise LiveReadError(f"the process holding {self.db_path} refused: {answer['error']}")
-        return Path(answer["path"]), list(answer["columns"])
+        return Path(answer["path"])
 
 
 class RemoteSource:
@@ -80,7 +78,7 @@ class RemoteSource:
     def sql(
         self, query: str, params: Sequence[object] | Mapping[str, object] = ()
     ) -> duckdb.DuckDBPyRelation:
-        path, _ = self.client.query(query, params)
+        path = self.client.query(query, params)
         self._files.append(path)
         return self.conn.sql(f"SELECT * FROM read_parquet({sql_string(path)})")
 

@@ -18,10 +18,18 @@ from simcash_db.serve.svg import line_chart, sparkline
 from simcash_db.serve.tables import Table
 
 
-def status(row: dict[str, Any], recording: bool) -> str:
-    if row.get("completed_at") is not None:
-        return "completed"
-    return "running" if recording else "failed"
+def statuses(experiments: Table, recording: bool) -> dict[str, str]:
+    """Each experiment's status: completed; running, the newest one not
+    completed while a process records into the file; failed, the others (their
+    runner stopped before finish_experiment). ``experiments`` is newest first."""
+    found = {}
+    for row in experiments.dicts():
+        if row["completed_at"] is not None:
+            found[row["experiment_id"]] = "completed"
+        else:
+            found[row["experiment_id"]] = "running" if recording else "failed"
+            recording = False  # only the newest can be the one recording
+    return found
 
 
 def _curve_chart(curve: Table, title: str) -> str:
@@ -44,10 +52,9 @@ class Pages:
 
         def decorate(tables: dict[str, Table]) -> dict[str, Any]:
             rows = tables["experiments"].dicts()
-            running = next((r["experiment_id"] for r in rows if r["completed_at"] is None), None)
+            found = statuses(tables["experiments"], recording)
             for row in rows:
-                live = recording and row["experiment_id"] == running
-                row["status"] = status(row, live)
+                row["status"] = found[row["experiment_id"]]
                 row["spark"] = sparkline(row["totals"] or [])
             return {"title": "Experiments", "experiments": rows}
 
@@ -60,7 +67,7 @@ class Pages:
         def decorate(tables: dict[str, Table]) -> dict[str, Any]:
             record = tables["experiment"].dicts()[0]
             others = [e for e in tables["experiments"].column("experiment_id") if e != eid]
-            record["status"] = status(record, recording)
+            record["status"] = statuses(tables["experiments"], recording)[eid]
             return {
                 "title": f"Experiment {eid}", "experiment": record, "others": others,
                 "config": json.dumps(record["config"], indent=2, sort_keys=True),
