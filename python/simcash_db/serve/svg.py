@@ -21,7 +21,10 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     if high == low:
         return [low]
     step = (high - low) / (count - 1)
-    return [low + i * step for i in range(count)]
+    ticks = [low + i * step for i in range(count)]
+    # The values shown are ticks, iterations, counts and cents: whole numbers
+    # label a span of a few units or more.
+    return [float(round(t)) for t in ticks] if high - low >= count else ticks
 
 
 def _number(value: float) -> str:
