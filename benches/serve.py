@@ -32,10 +32,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from simcash_db import DatabaseManager, ExperimentRecord, ExperimentRepository, SimulationRunRecord
 from simcash_db.models import ExperimentIterationRecord
@@ -190,27 +193,45 @@ def load(address: tuple[str, int], pid: int, clients: int, seconds: float,
     return {"latencies": latencies, "errors": errors, "memory": memory}
 
 
-def arrow_rate(address: tuple[str, int], db: Path, events: int) -> tuple[float, float]:
-    """Events per second: the served Arrow export, and DuckDB's own Arrow fetch."""
+def arrow_rate(address: tuple[str, int], db: Path, events: int) -> tuple[float, float, float]:
+    """Events per second: the served Arrow export read as a notebook reads it
+    (pyarrow over urllib), the same bytes only received (the client's share
+    left out), and DuckDB's own Arrow fetch of the same rows."""
     sim = "exp-0-iter1-evaluation"
-    served = []
-    for _ in range(5):
-        started = time.perf_counter()
-        status, size = fetch(address, f"/runs/{sim}/events?format=arrow")
-        served.append(time.perf_counter() - started)
-        assert status == 200 and size > events
+    path = f"/runs/{sim}/events?format=arrow"
+    url = f"http://{address[0]}:{address[1]}{path}"
+
+    def as_notebook() -> None:
+        with urllib.request.urlopen(url) as stream:
+            assert pa.ipc.open_stream(stream).read_all().num_rows == events
+
+    def bytes_only() -> None:
+        conn = http.client.HTTPConnection(*address, timeout=60)
+        conn.request("GET", path)
+        response, size = conn.getresponse(), 0
+        while chunk := response.read1(1 << 20):
+            size += len(chunk)
+        conn.close()
+        assert response.status == 200 and size > events
+
     with DatabaseManager(db, read_only=True, share_reads=False) as copy:
-        own = []
-        for _ in range(5):
-            started = time.perf_counter()
+
+        def own() -> None:
             table = copy.conn.sql(
                 "SELECT event_seq, tick, day, event_type, agent_id, tx_id, details"
                 " FROM simulation_events WHERE simulation_id = ? ORDER BY event_seq",
                 params=[sim],
             ).to_arrow_table()
-            own.append(time.perf_counter() - started)
             assert table.num_rows == events
-    return events / min(served), events / min(own)
+
+        best = {read: float("inf") for read in (as_notebook, bytes_only, own)}
+        for _ in range(7):  # taking turns: the machine's moods fall on all three
+            for read in best:
+                started = time.perf_counter()
+                read()
+                best[read] = min(best[read], time.perf_counter() - started)
+    notebook, received, fetched = (events / seconds for seconds in best.values())
+    return notebook, received, fetched
 
 
 def bench_load(args: argparse.Namespace) -> None:
@@ -229,7 +250,7 @@ def bench_load(args: argparse.Namespace) -> None:
         # answers fill), then the measured minute.
         load(address, server.pid, args.clients, args.seconds / 4, args.runs, args.events)
         result = load(address, server.pid, args.clients, args.seconds, args.runs, args.events)
-        served, own = arrow_rate(address, db, args.events)
+        served, received, own = arrow_rate(address, db, args.events)
     finally:
         server.terminate()
         server.wait()
@@ -258,7 +279,8 @@ def bench_load(args: argparse.Namespace) -> None:
     )
     print(
         f"Arrow export of one run ({args.events:,} events): {served / 1e6:.2f} M events/s "
-        f"served, {own / 1e6:.2f} M/s DuckDB's own fetch ({served / own:.2f}x; target 5 M/s)"
+        f"read by pyarrow over urllib (target 5 M/s), {received / 1e6:.2f} M/s as bytes only; "
+        f"DuckDB's own fetch {own / 1e6:.2f} M/s ({served / own:.2f}x, {received / own:.2f}x)"
     )
 
 

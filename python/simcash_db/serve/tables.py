@@ -20,7 +20,7 @@ from simcash_db.analysis import Source
 from simcash_db.analysis.source import sql
 
 #: Rows per Arrow batch in an export.
-ARROW_BATCH_ROWS = 65_536
+ARROW_BATCH_ROWS = 8192
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,32 @@ def as_csv(table: Table) -> str:
     return out.getvalue()
 
 
-def arrow_stream(relation: duckdb.DuckDBPyRelation) -> Iterator[bytes]:
-    """The relation's rows as an Arrow IPC stream, a batch at a time."""
+def arrow_stream(relation: duckdb.DuckDBPyRelation) -> Iterator[bytes | memoryview]:
+    """The relation's rows as an Arrow IPC stream, a batch at a time.
+
+    Each message is Arrow's own encapsulated form (``serialize``), handed on
+    without a copy: through an IPC writer into a Python file the export ran
+    at a third of DuckDB's fetch rate, two thirds of it copying bytes."""
     import pyarrow as pa
 
     reader = relation.to_arrow_reader(ARROW_BATCH_ROWS)
+    if any(pa.types.is_dictionary(f.type) for f in reader.schema):
+        # Dictionaries travel as messages of their own: the writer sends them.
+        yield from _written_stream(reader)
+        return
+    yield memoryview(reader.schema.serialize())
+    for batch in reader:
+        yield memoryview(batch.serialize())
+    yield END_OF_STREAM
+
+
+#: The IPC stream's end: a continuation marker and a zero length.
+END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def _written_stream(reader: Any) -> Iterator[bytes]:
+    import pyarrow as pa
+
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, reader.schema) as writer:
         yield _drain(sink)
