@@ -128,29 +128,32 @@ def transaction_lifecycle(
     )
 
 
-def payments_sql() -> str:
+def payments_sql(stored: bool) -> str:
     """SQL (named parameter ``$run``) for the run's payments: ``tx_id,
     status, amount, amount_settled, arrival_tick, arrival_day,
-    settlement_tick``. From the run's transaction rows where it has them
-    (the simulator's own account); otherwise from its events: each
-    ``Arrival`` is a payment, settled at the first event that settles it
+    settlement_tick``. From the run's transaction rows when it has them
+    (``stored``: the simulator's own account); otherwise from its events:
+    each ``Arrival`` is a payment, settled at the first event that settles it
     (``SETTLING_FIELDS``: the LSM's included), else dropped after a
     ``PolicyDrop``, overdue after a ``TransactionWentOverdue``, or pending."""
+    if stored:
+        return f"""
+            SELECT tx_id, status, amount, amount_settled, arrival_tick, arrival_day,
+                   settlement_tick
+            FROM {TRANSACTIONS} WHERE simulation_id = $run
+        """
     drops = "SELECT DISTINCT tx_id FROM {EVENTS} WHERE simulation_id = $run AND event_type = '{t}'"
     return f"""
-        SELECT tx_id, status, amount, amount_settled, arrival_tick, arrival_day, settlement_tick
-        FROM {TRANSACTIONS} WHERE simulation_id = $run
-        UNION ALL
         SELECT a.tx_id,
                CASE WHEN s.settlement_tick IS NOT NULL THEN 'settled'
                     WHEN a.tx_id IN ({drops.format(EVENTS=EVENTS, t="PolicyDrop")}) THEN 'dropped'
                     WHEN a.tx_id IN ({drops.format(EVENTS=EVENTS, t="TransactionWentOverdue")})
                         THEN 'overdue'
-                    ELSE 'pending' END,
-               a.amount, CASE WHEN s.settlement_tick IS NULL THEN 0 ELSE a.amount END,
-               a.tick, a.day, s.settlement_tick
+                    ELSE 'pending' END AS status,
+               a.amount, CASE WHEN s.settlement_tick IS NULL THEN 0 ELSE a.amount END
+                   AS amount_settled,
+               a.tick AS arrival_tick, a.day AS arrival_day, s.settlement_tick
         FROM (SELECT tx_id, tick, day, CAST(json_extract(details, '$.amount') AS BIGINT) AS amount
               FROM {EVENTS} WHERE simulation_id = $run AND event_type = 'Arrival') a
         LEFT JOIN ({settlements_sql()}) s USING (tx_id)
-        WHERE NOT EXISTS (SELECT 1 FROM {TRANSACTIONS} WHERE simulation_id = $run)
     """

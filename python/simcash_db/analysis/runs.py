@@ -5,7 +5,15 @@ from __future__ import annotations
 import duckdb
 
 from simcash_db.analysis.payments import payments_sql
-from simcash_db.analysis.source import COST_KINDS, DAILY, EVENTS, Source, sql
+from simcash_db.analysis.source import (
+    COST_KINDS,
+    DAILY,
+    EVENTS,
+    TRANSACTIONS,
+    Source,
+    has_rows,
+    sql,
+)
 
 
 def run_summary(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
@@ -21,6 +29,7 @@ def run_summary(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
         [(557, 82, 74)]
     """
     kinds = ", ".join(f"coalesce(sum({k}), 0)::BIGINT AS {k}" for k in COST_KINDS)
+    payments = payments_sql(has_rows(source, TRANSACTIONS, simulation_id))
     return sql(
         source,
         f"""
@@ -33,7 +42,7 @@ def run_summary(source: Source, simulation_id: str) -> duckdb.DuckDBPyRelation:
                        AS avg_delay_ticks,
                    quantile_cont(settlement_tick - arrival_tick, 0.95)
                        FILTER (WHERE status = 'settled') AS p95_delay_ticks
-            FROM ({payments_sql()})
+            FROM ({payments})
         ), ev AS (
             SELECT sum(n) AS events,
                    map(list(event_type ORDER BY event_type), list(n ORDER BY event_type))
@@ -61,6 +70,7 @@ def settlement_by_day(source: Source, simulation_id: str) -> duckdb.DuckDBPyRela
         >>> settlement_by_day(demo_db, "exp-iter0-evaluation").select("day, arrivals").fetchall()
         [(0, 46), (1, 36)]
     """
+    payments = payments_sql(has_rows(source, TRANSACTIONS, simulation_id))
     return sql(
         source,
         f"""
@@ -68,7 +78,7 @@ def settlement_by_day(source: Source, simulation_id: str) -> duckdb.DuckDBPyRela
                count(*) FILTER (WHERE status = 'settled') AS settlements,
                coalesce(sum(amount_settled), 0)::BIGINT AS value_settled,
                count(*) FILTER (WHERE status = 'settled') / count(*) AS settlement_rate
-        FROM ({payments_sql()})
+        FROM ({payments})
         GROUP BY arrival_day ORDER BY arrival_day
         """,
         {"run": simulation_id},

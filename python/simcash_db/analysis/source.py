@@ -50,3 +50,13 @@ def sql(
         return source.sql(query, params)
     conn = source.conn if isinstance(source, DatabaseManager) else source
     return conn.sql(query, params=params)
+
+
+def has_rows(source: Source, table: str, simulation_id: str) -> bool:
+    """Whether ``table`` holds rows of the run. A query then reads one of its
+    two sources, not both: DuckDB plans both arms of a ``UNION ALL ... WHERE
+    NOT EXISTS`` and reads the events even when the rows are there."""
+    found = sql(
+        source, f"SELECT EXISTS (SELECT 1 FROM {table} WHERE simulation_id = ?)", [simulation_id]
+    ).fetchall()
+    return bool(found[0][0])
