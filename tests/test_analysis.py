@@ -173,3 +173,53 @@ def test_compare_runs(db: DatabaseManager) -> None:
     counts = dict(Counter(e["event_type"] for e in db.get_events(a)))
     side = {t: (x, y) for t, x, y in analysis.compare_event_counts(db, a, b).fetchall()}
     assert {t: x for t, (x, _) in side.items() if x} == counts
+
+
+def long_form(db: DatabaseManager, sim: str) -> list[tuple[str, str, int, int, int]]:
+    """The three timelines as (timeline, series, tick, order, value), in their order."""
+    rows = [("balances", a, t, 0, b) for a, t, b in analysis.balance_timeline(db, sim).fetchall()]
+    costs = analysis.cost_timeline(db, sim).fetchall()
+    rows += [("costs", a, t, n, c) for n, (a, t, c, _) in enumerate(costs)]
+    for tick, queue1, queue2 in analysis.queue_timeline(db, sim).fetchall():
+        rows += [("queues", "queue1", tick, 0, queue1), ("queues", "queue2", tick, 0, queue2)]
+    return sorted(rows)
+
+
+def check_run_timelines(db: DatabaseManager, sim: str) -> None:
+    whole = long_form(db, sim)
+    assert whole and {r[0] for r in whole} == {"balances", "costs", "queues"}
+    got = analysis.run_timelines(db, sim).fetchall()
+    assert sorted(got) == sorted((k, s, t, v) for k, s, t, _, v in whole)
+    # A chart's points: the run's ticks cut into equal spans, each series'
+    # last value in each span, computed here from the whole timelines.
+    ticks = [r[0] for r in db.conn.execute(
+        "SELECT tick FROM simulation_events WHERE simulation_id = ?"
+        " UNION ALL SELECT tick FROM tick_agent_states WHERE simulation_id = ?", [sim, sim]
+    ).fetchall()]  # fmt: skip
+    first, span = min(ticks), max(ticks) - min(ticks) + 1
+    for points in (1, 2, 7, 10_000):
+        last: dict[tuple[str, str, int], tuple[int, int]] = {}
+        for kind, series, tick, _, value in whole:  # sorted: the last row of a span wins
+            last[(kind, series, (tick - first) * points // span)] = (tick, value)
+        expected = sorted((k, s, t, v) for (k, s, _), (t, v) in last.items())
+        assert analysis.run_timelines(db, sim, points=points).fetchall() == expected
+        per_series = Counter((k, s) for k, s, _, _ in expected)
+        assert max(per_series.values()) <= points
+
+
+def test_run_timelines_are_the_three_timelines_in_one(db: DatabaseManager) -> None:
+    check_run_timelines(db, EVAL)  # from the per-tick tables
+    with without_tick_states(db):
+        check_run_timelines(db, EVAL)  # from the events
+
+
+def test_run_timelines_of_the_real_simulator() -> None:
+    # Its events hold LSM offsets and splits; it stores no per-tick tables.
+    from factories import make_run
+    from fake_orchestrator import fixture_events
+
+    with DatabaseManager(":memory:") as real:
+        real.setup()
+        real.save_simulation_run(make_run("policies", ticks_per_day=50))
+        real.write_events("policies", fixture_events("policies"))
+        check_run_timelines(real, "policies")

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import pyarrow as pa
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from simcash_db import DatabaseManager, ExperimentRecorder
+from simcash_db import DatabaseManager, ExperimentRecorder, analysis
 from simcash_db.cli import cli
 from simcash_db.serve import check_address, create_app
 from simcash_db.serve.guard import CSP
+from simcash_db.serve.queries import CHART_POINTS
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
 RUN = "exp-iter1-evaluation"
@@ -94,6 +96,21 @@ def test_json_holds_what_the_database_holds(client: TestClient, db_path: Path) -
         ).fetchone()
     summary = dict(zip(run["summary"]["columns"], run["summary"]["rows"][0], strict=True))
     assert stored is not None and summary["events"] == stored[0]
+    # The page's charts: at most CHART_POINTS of each series; each timeline
+    # whole is an export (the page's JSON leaves it out).
+    drawn = run["timelines"]["rows"]
+    assert {row[0] for row in drawn} == {"balances", "costs", "queues"}
+    assert max(Counter((row[0], row[1]) for row in drawn).values()) <= CHART_POINTS
+    assert "balances" not in run
+    with DatabaseManager(db_path, read_only=True, share_reads=False) as db:
+        for kind, timeline in [("balances", analysis.balance_timeline),
+                               ("costs", analysis.cost_timeline),
+                               ("queues", analysis.queue_timeline)]:  # fmt: skip
+            whole = list(csv.reader(io.StringIO(
+                client.get(f"/runs/{RUN}?format=csv&table={kind}").text)))  # fmt: skip
+            relation = timeline(db, RUN)
+            assert whole[0] == relation.columns
+            assert whole[1:] == [[str(v) for v in row] for row in relation.fetchall()]
     ticks = client.get(f"/runs/{RUN}/ticks?tick=3&format=json").json()["events"]
     assert all(row[1] == 3 for row in ticks["rows"]) and ticks["rows"]
 

@@ -31,7 +31,12 @@ from simcash_db.analysis.runs import (
     settlement_by_day,
 )
 from simcash_db.analysis.source import Source
-from simcash_db.analysis.timelines import balance_timeline, cost_timeline, queue_timeline
+from simcash_db.analysis.timelines import (
+    balance_timeline,
+    cost_timeline,
+    queue_timeline,
+    run_timelines,
+)
 
 __all__ = [
     "PAYMENT_FIELDS",
@@ -45,6 +50,7 @@ __all__ = [
     "policy_evaluations",
     "queue_timeline",
     "run_summary",
+    "run_timelines",
     "settlement_by_day",
     "transaction_lifecycle",
 ]

@@ -54,17 +54,23 @@ def _field_lists(fields: tuple[str, ...], events: str = "e") -> str:
     return f"[{items}]"
 
 
+def settling_ids_sql(types: tuple[str, ...], events: str = "e") -> str:
+    """SQL for the list of payment ids an event of one of the settling ``types``
+    settles (``SETTLING_FIELDS``)."""
+    arms = " ".join(
+        f"WHEN '{t}' THEN {' || '.join(_named_ids(f, events) for f in SETTLING_FIELDS[t])}"
+        for t in types
+    )
+    return f"CASE {events}.event_type {arms} END"
+
+
 def settlements_sql() -> str:
     """SQL (named parameter ``$run``) for each payment the run's events settle,
     with the tick of its first settlement: ``(tx_id, settlement_tick)``."""
-    arms = []
-    for event_type, fields in SETTLING_FIELDS.items():
-        ids = " || ".join(_named_ids(field) for field in fields)
-        arms.append(f"WHEN '{event_type}' THEN {ids}")
     types = ", ".join(f"'{t}'" for t in SETTLING_FIELDS)
     return f"""
         SELECT tx_id, min(tick) AS settlement_tick FROM (
-            SELECT e.tick, unnest(CASE e.event_type {" ".join(arms)} END) AS tx_id
+            SELECT e.tick, unnest({settling_ids_sql(tuple(SETTLING_FIELDS))}) AS tx_id
             FROM {EVENTS} e WHERE e.simulation_id = $run AND e.event_type IN ({types})
         ) GROUP BY tx_id
     """

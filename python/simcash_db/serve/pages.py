@@ -17,6 +17,9 @@ from simcash_db.serve.responses import ident, number, optional_ident, respond
 from simcash_db.serve.svg import line_chart, sparkline
 from simcash_db.serve.tables import Table
 
+#: A run's timelines, each a chart on its page, with the unit of its values.
+TIMELINES = {"balances": "balance (cents)", "costs": "cost (cents)", "queues": "queued payments"}
+
 
 def statuses(experiments: Table, recording: bool) -> dict[str, str]:
     """Each experiment's status: completed; running, the newest one not
@@ -111,20 +114,14 @@ class Pages:
         sim = ident(request.path_params["simulation_id"], "simulation id")
 
         def decorate(tables: dict[str, Table]) -> dict[str, Any]:
-            charts = {}
-            for kind, unit in (("balances", "balance (cents)"), ("costs", "cost (cents)"),
-                               ("queues", "queued payments")):  # fmt: skip
-                table = tables[kind]
-                series: dict[str, list[tuple[float, float]]] = defaultdict(list)
-                if table.columns[0] == "tick":  # one column per series (the queues)
-                    for row in table.rows:
-                        for name, value in zip(table.columns[1:], row[1:], strict=True):
-                            series[name].append((row[0], value))
-                else:  # agent, tick, value
-                    for row in table.rows:
-                        series[str(row[0])].append((row[1], row[2]))
-                charts[kind] = line_chart(series, title=f"{kind} of {sim}", x_label="tick",
-                                          y_label=unit)  # fmt: skip
+            points: dict[str, dict[str, list[tuple[float, float]]]] = {
+                kind: defaultdict(list) for kind in TIMELINES
+            }
+            for kind, name, tick, value in tables["timelines"].rows:
+                points[kind][name].append((tick, value))
+            charts = {kind: line_chart(points[kind], title=f"{kind} of {sim}", x_label="tick",
+                                       y_label=unit)
+                      for kind, unit in TIMELINES.items()}  # fmt: skip
             summary = tables["summary"].dicts()
             return {
                 "title": f"Run {sim}",
@@ -134,9 +131,8 @@ class Pages:
                 "ticks": tables["ticks"].dicts()[0],
             }
 
-        queries = [q.run(sim), q.run_summary(sim), q.settlement_by_day(sim),
-                   q.timeline("balances", sim), q.timeline("costs", sim),
-                   q.timeline("queues", sim), q.tick_range(sim)]  # fmt: skip
+        queries = [q.run(sim), q.run_summary(sim), q.settlement_by_day(sim), q.timelines(sim),
+                   q.tick_range(sim), *(q.timeline(kind, sim) for kind in TIMELINES)]  # fmt: skip
         return await respond(request, self.access, "run.html", queries, decorate,
                              must_exist=[("run", f"no simulation {sim!r}")])  # fmt: skip
 

@@ -134,13 +134,25 @@ def settlement_by_day(simulation_id: str) -> Query:
     return analysed("settlement_by_day", analysis.settlement_by_day, simulation_id, heavy=True)
 
 
+#: Points a chart keeps of each series: its plot is about 670 pixels wide.
+CHART_POINTS = 240
+
+
+def timelines(simulation_id: str) -> Query:
+    """The run's three timelines as its charts draw them (``CHART_POINTS``)."""
+    return analysed(
+        "timelines", analysis.run_timelines, simulation_id, heavy=True, points=CHART_POINTS
+    )
+
+
 def timeline(kind: str, simulation_id: str) -> Query:
+    """One timeline whole, every tick: an export of the run page."""
     build = {
         "balances": analysis.balance_timeline,
         "costs": analysis.cost_timeline,
         "queues": analysis.queue_timeline,
     }[kind]
-    return analysed(kind, build, simulation_id, heavy=True)
+    return analysed(kind, build, simulation_id, heavy=True, shown=False)
 
 
 def tick_range(simulation_id: str) -> Query:

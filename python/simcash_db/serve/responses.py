@@ -136,8 +136,12 @@ async def _answer(
     wanted: Query,
     base: tuple[object, ...] | None,
 ) -> Response:
+    # A page and its JSON: what it shows; a CSV: the table asked for.
+    checked = {name for name, _ in must_exist}
+    asked = [q for q in queries
+             if q.name in checked or (q is wanted if fmt == "csv" else q.shown)]  # fmt: skip
     tables = await run_in_threadpool(
-        access.reading, lambda source: _fetch(source, queries, access, base)
+        access.reading, lambda source: _fetch(source, asked, access, base)
     )
     for name, message in must_exist:
         if not tables[name].rows:

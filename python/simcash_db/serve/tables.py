@@ -33,6 +33,8 @@ class Query:
     key: tuple[object, ...]
     #: Reads every event of a run (its JSON): such answers take turns.
     heavy: bool = False
+    #: On the page and in its JSON; if not, only an export (CSV, Arrow) asks for it.
+    shown: bool = True
 
     def relation(self, source: Source) -> duckdb.DuckDBPyRelation:
         return self.build(source)
@@ -48,11 +50,13 @@ def analysed(
     function: Callable[..., duckdb.DuckDBPyRelation],
     *args: object,
     heavy: bool = False,
+    shown: bool = True,
+    **options: object,
 ) -> Query:
-    """A Query of an analysis function (``simcash_db.analysis``) on ``args``."""
-    return Query(
-        name, lambda source: function(source, *args), (function.__qualname__, *args), heavy
-    )
+    """A Query of an analysis function (``simcash_db.analysis``) on ``args``
+    and keyword ``options``."""
+    key = (function.__qualname__, *args, *sorted(options.items()))
+    return Query(name, lambda source: function(source, *args, **options), key, heavy, shown)
 
 
 @dataclass
