@@ -16,11 +16,22 @@ from simcash_db.analysis.source import EVENTS, TRANSACTIONS, Source, sql
 #: Each field of an event that names payments, with its JSON path in ``details``.
 PAYMENT_FIELDS: dict[str, str] = {
     "tx_id": "$.tx_id",
-    "tx_ids": "$.tx_ids[*]",  # LsmBilateralOffset, LsmCycleSettlement
-    "child_ids": "$.child_ids[*]",  # PolicySplit: the parts a payment was split into
-    "incoming_tx_id": "$.incoming_tx_id",  # EntryDispositionOffset
-    "queued_tx_id": "$.queued_tx_id",  # EntryDispositionOffset
-    "source_transactions": "$.source_transactions[*]",  # DeferredCreditApplied
+    "tx_ids": "$.tx_ids[*]",
+    "child_ids": "$.child_ids[*]",  # the parts a payment was split into
+    "incoming_tx_id": "$.incoming_tx_id",
+    "queued_tx_id": "$.queued_tx_id",
+    "source_transactions": "$.source_transactions[*]",  # whose credits it applies
+}
+
+#: The event types that name payments in a field other than ``tx_id``, as the
+#: event catalog (../shared/events.md) has them: only their details are
+#: searched for a payment's id (the others' ``tx_id`` column says it).
+NAMING_ELSEWHERE: dict[str, tuple[str, ...]] = {
+    "LsmBilateralOffset": ("tx_ids",),
+    "LsmCycleSettlement": ("tx_ids",),
+    "PolicySplit": ("child_ids",),
+    "EntryDispositionOffset": ("incoming_tx_id", "queued_tx_id"),
+    "DeferredCreditApplied": ("source_transactions",),
 }
 
 #: The events that settle a payment, and the fields that name the payments they settle.
@@ -95,22 +106,33 @@ def transaction_lifecycle(
         [('Arrival', 'tx_id', 'settled'), ('PolicySubmit', 'tx_id', 'settled')]
     """
     fields = tuple(PAYMENT_FIELDS)
+    elsewhere = ", ".join(f"'{t}'" for t in NAMING_ELSEWHERE)
     return sql(
         source,
         f"""
-        WITH RECURSIVE family(tx_id) AS (
+        WITH RECURSIVE naming AS MATERIALIZED (
+            -- The events naming payments in their details: read once (reading
+            -- a run's details at all costs a pass over all of them).
+            SELECT event_seq, tick, event_type, tx_id, details FROM {EVENTS}
+            WHERE simulation_id = $run AND event_type IN ({elsewhere})
+        ), family(tx_id) AS (
             SELECT CAST($asked AS VARCHAR)
             UNION
             SELECT unnest({_named_ids("child_ids")})
-            FROM {EVENTS} e JOIN family f ON e.tx_id = f.tx_id
-            WHERE e.simulation_id = $run AND e.event_type = 'PolicySplit'
+            FROM naming e JOIN family f ON e.tx_id = f.tx_id
+            WHERE e.event_type = 'PolicySplit'
         ), candidates AS (
-            -- Any event whose text holds an id of the family; the exact
-            -- fields are checked below (an id may be part of another).
-            SELECT e.* FROM {EVENTS} e
-            WHERE e.simulation_id = $run
-              AND EXISTS (SELECT 1 FROM family f WHERE contains(CAST(e.details AS VARCHAR), f.tx_id)
-                          OR e.tx_id = f.tx_id)
+            -- The events whose tx_id is of the family, and those naming ones
+            -- whose text holds an id of it; the exact fields are checked
+            -- below (an id may be part of another).
+            SELECT event_seq, tick, event_type, tx_id, details FROM {EVENTS}
+            WHERE simulation_id = $run AND tx_id IN (SELECT tx_id FROM family)
+              AND event_type NOT IN ({elsewhere})
+            UNION ALL
+            SELECT * FROM naming n
+            WHERE n.tx_id IN (SELECT tx_id FROM family)
+               OR EXISTS (SELECT 1 FROM family f
+                          WHERE contains(CAST(n.details AS VARCHAR), f.tx_id))
         ), named AS (
             SELECT c.event_seq, c.tick, c.event_type, c.details,
                    unnest({_field_lists(fields, "c")}, recursive := true)
