@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,9 @@ from starlette.testclient import TestClient
 from simcash_db import DatabaseManager, ExperimentRecorder, analysis
 from simcash_db.cli import cli
 from simcash_db.serve import check_address, create_app
+from simcash_db.serve.charted import CHART_POINTS
 from simcash_db.serve.guard import CSP
-from simcash_db.serve.queries import CHART_POINTS
+from simcash_db.serve.tables import Table
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
 
 RUN = "exp-iter1-evaluation"
@@ -248,3 +250,37 @@ def test_arrow_stream_is_the_rows_in_order(rows: int) -> None:
         expected = relation.select(chosen).fetchall()
         assert [tuple(row.values()) for row in table.to_pylist()] == expected
         assert table.num_rows == rows
+
+
+def test_finished_runs_are_charted_before_anyone_asks(tmp_path: Path) -> None:
+    from factories import make_run
+    from fake_orchestrator import fixture_events
+    from simcash_db.serve.access import DatabaseAccess
+    from simcash_db.serve.charted import RunCharts
+
+    path = tmp_path / "charted.duckdb"
+    with DatabaseManager(path) as db:
+        db.setup()
+        run_synthetic_experiment(ExperimentRecorder(db), "exp", 5, ExperimentShape(3, 1, 3, 20, 2))
+        db.save_simulation_run(make_run("still-running"))  # no end: its points move
+        db.write_events("still-running", fixture_events("policies"))
+        ended = "SELECT simulation_id FROM simulation_runs WHERE status <> 'running'"
+        finished = {row[0] for row in db.conn.execute(ended).fetchall()}
+    access = DatabaseAccess(path)
+    charts = RunCharts(access)
+    try:
+        access.reading(lambda source: None)  # the dashboard opens the file when first asked
+        deadline = time.monotonic() + 30
+        while charts.charted() != finished:
+            assert time.monotonic() < deadline, charts.charted() ^ finished
+            time.sleep(0.05)
+        # A page's points, kept or not, are the run's timelines at the charts' points.
+        with DatabaseManager(path, read_only=True, share_reads=False) as db:
+            for sim in ("exp-iter1-evaluation", "still-running"):
+                expected = analysis.run_timelines(db, sim, points=CHART_POINTS).fetchall()
+                got = access.reading(lambda source, sim=sim: Table.fetch(source, charts.query(sim)))
+                assert got.rows == expected and expected
+        assert "still-running" not in charts.charted()
+    finally:
+        charts.close()
+        access.close()

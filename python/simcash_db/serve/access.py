@@ -58,6 +58,9 @@ class DatabaseAccess:
         self.generation = 0
         self.answers = AnswerCache()
         self.tables = AnswerCache()
+        #: Answers over a whole run's events take turns, so that the cheap
+        #: pages keep a core while they run.
+        self.heavy = threading.Semaphore(1)
         #: Set by the live-update watcher while pages listen (see updates.py).
         self.live_version: int | None = None
         self._cursors: set[duckdb.DuckDBPyConnection] = set()

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from simcash_db.errors import SimcashDbError
 from simcash_db.serve.access import DatabaseAccess
+from simcash_db.serve.charted import RunCharts
 from simcash_db.serve.guard import Guard
 from simcash_db.serve.pages import Pages
 from simcash_db.serve.updates import Updates
@@ -28,7 +29,8 @@ def create_app(db_path: str | Path, *, token: str | None = None) -> Guard:
     """The dashboard of the database at ``db_path`` (an ASGI app; see ``serve``)."""
     access = DatabaseAccess(db_path)
     updates = Updates(access)
-    pages = Pages(access)
+    charts = RunCharts(access)
+    pages = Pages(access, charts)
 
     async def live(request: Request) -> Response:
         return StreamingResponse(updates.stream(), media_type="text/event-stream")
@@ -43,6 +45,7 @@ def create_app(db_path: str | Path, *, token: str | None = None) -> Guard:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         updates.close()
+        charts.close()
         access.close()
 
     routes = [

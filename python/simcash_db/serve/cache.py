@@ -75,6 +75,10 @@ class AnswerCache:
         if computing is not None:
             computing.wait(timeout)
 
+    def keys_kept(self) -> list[tuple[object, ...]]:
+        with self._lock:
+            return list(self._answers)
+
     @property
     def size(self) -> int:
         return self._size

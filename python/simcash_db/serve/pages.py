@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from simcash_db.serve import queries as q
 from simcash_db.serve.access import DatabaseAccess
+from simcash_db.serve.charted import RunCharts
 from simcash_db.serve.responses import ident, number, optional_ident, respond
 from simcash_db.serve.svg import line_chart, sparkline
 from simcash_db.serve.tables import Table
@@ -47,8 +48,9 @@ def _curve_chart(curve: Table, title: str) -> str:
 
 
 class Pages:
-    def __init__(self, access: DatabaseAccess) -> None:
+    def __init__(self, access: DatabaseAccess, charts: RunCharts) -> None:
         self.access = access
+        self.charts = charts
 
     async def experiments(self, request: Request) -> Response:
         recording = self.access.recording
@@ -131,7 +133,7 @@ class Pages:
                 "ticks": tables["ticks"].dicts()[0],
             }
 
-        queries = [q.run(sim), q.run_summary(sim), q.settlement_by_day(sim), q.timelines(sim),
+        queries = [q.run(sim), q.run_summary(sim), q.settlement_by_day(sim), self.charts.query(sim),
                    q.tick_range(sim), *(q.timeline(kind, sim) for kind in TIMELINES)]  # fmt: skip
         return await respond(request, self.access, "run.html", queries, decorate,
                              must_exist=[("run", f"no simulation {sim!r}")])  # fmt: skip

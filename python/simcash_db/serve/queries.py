@@ -134,17 +134,6 @@ def settlement_by_day(simulation_id: str) -> Query:
     return analysed("settlement_by_day", analysis.settlement_by_day, simulation_id, heavy=True)
 
 
-#: Points a chart keeps of each series: its plot is about 670 pixels wide.
-CHART_POINTS = 240
-
-
-def timelines(simulation_id: str) -> Query:
-    """The run's three timelines as its charts draw them (``CHART_POINTS``)."""
-    return analysed(
-        "timelines", analysis.run_timelines, simulation_id, heavy=True, points=CHART_POINTS
-    )
-
-
 def timeline(kind: str, simulation_id: str) -> Query:
     """One timeline whole, every tick: an export of the run page."""
     build = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import threading
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,6 @@ def number(request: Request, name: str, default: int, high: int = MAX_TICK) -> i
 
 
 Decorate = Callable[[dict[str, Table]], dict[str, Any]]
-_HEAVY = threading.Semaphore(1)
 #: Live versions (about seconds) a whole-run answer is kept while a recording runs.
 HEAVY_EVERY = 5
 
@@ -180,7 +178,7 @@ def _fetch(
             tables[query.name] = Table(query.name, kept.columns, kept.rows)
         else:
             missing.append(query)
-    turn = _HEAVY if any(query.heavy for query in missing) else contextlib.nullcontext()
+    turn = access.heavy if any(query.heavy for query in missing) else contextlib.nullcontext()
     with turn:
         for query in missing:
             table = Table.fetch(source, query)
