@@ -4,18 +4,18 @@ anyone asks.
 A run page draws three timelines; from a run's events that takes one pass over
 their JSON (``analysis.run_timelines``): about 70 ms for 200,000 events, most
 of it decompressing the JSON. A finished run never changes, so its points are
-kept (by its id and end time, as Arrow: about 300 kB for 25 agents) within a
-byte budget. While the dashboard holds the file (nobody records), a thread
-charts the finished runs not yet kept, the newest first, one at a time and
-taking turns with the pages' whole-run answers; it stops when the budget is
-full, and never reads through a recording process.
+kept (by its id and its run row's status, end, cost and counts; as Arrow:
+about 300 kB for 25 agents) within a byte budget. While the dashboard holds
+the file (nobody records), a thread charts the finished runs not yet kept,
+the newest first, one at a time and taking turns with the pages' whole-run
+answers; it stops when the budget is full, and never reads through a
+recording process.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -38,9 +38,11 @@ BUDGET = 64 * 1024 * 1024
 #: Seconds between looks for runs to chart.
 POLL_S = 1.0
 RUNS = SimulationRunRecord.table_name
+# A finished run, and what would tell it from another recorded under its id.
 _FINISHED = (
-    f"SELECT simulation_id, end_time FROM {RUNS}"
-    f" WHERE status <> '{SimulationStatus.RUNNING}' AND end_time IS NOT NULL"
+    f"SELECT simulation_id, [status, end_time::VARCHAR, total_cost::VARCHAR,"
+    f" total_transactions::VARCHAR, duration_seconds::VARCHAR]::VARCHAR AS version"
+    f" FROM {RUNS} WHERE status <> '{SimulationStatus.RUNNING}'"
 )
 
 
@@ -79,7 +81,7 @@ class RunCharts:
             kept = self._chart(source, simulation_id, key)
         return _conn(source).from_arrow(kept)
 
-    def _chart(self, source: Source, simulation_id: str, key: tuple[str, datetime] | None) -> Any:
+    def _chart(self, source: Source, simulation_id: str, key: tuple[str, str] | None) -> Any:
         points = analysis.run_timelines(source, simulation_id, points=CHART_POINTS)
         table = points.to_arrow_table()
         if key is not None:
@@ -99,7 +101,9 @@ class RunCharts:
         with self.access.source() as source:
             if isinstance(source, RemoteSource):
                 return  # a recording holds the file: its process is not ours to load
-            runs = sql(source, f"{_FINISHED} ORDER BY end_time DESC", []).fetchall()
+            runs = sql(
+                source, f"{_FINISHED} ORDER BY end_time DESC NULLS LAST, start_time DESC", []
+            ).fetchall()
         for simulation_id, finished in runs:
             key = (simulation_id, finished)
             if self._stopping.is_set() or self.access.held_generation() is None:
