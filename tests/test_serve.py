@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from simcash_db import DatabaseManager, ExperimentRecorder, analysis
 from simcash_db.cli import cli
 from simcash_db.serve import check_address, create_app
-from simcash_db.serve.charted import CHART_POINTS
+from simcash_db.serve.digests import CHART_POINTS
 from simcash_db.serve.guard import CSP
 from simcash_db.serve.tables import Table
 from simcash_db.workload import ExperimentShape, run_synthetic_experiment
@@ -252,35 +252,48 @@ def test_arrow_stream_is_the_rows_in_order(rows: int) -> None:
         assert table.num_rows == rows
 
 
-def test_finished_runs_are_charted_before_anyone_asks(tmp_path: Path) -> None:
+def test_finished_runs_are_digested_before_anyone_asks(tmp_path: Path) -> None:
     from factories import make_run
     from fake_orchestrator import fixture_events
     from simcash_db.serve.access import DatabaseAccess
-    from simcash_db.serve.charted import RunCharts
+    from simcash_db.serve.digests import RunDigests, draw
 
-    path = tmp_path / "charted.duckdb"
+    path = tmp_path / "digested.duckdb"
     with DatabaseManager(path) as db:
         db.setup()
         run_synthetic_experiment(ExperimentRecorder(db), "exp", 5, ExperimentShape(3, 1, 3, 20, 2))
-        db.save_simulation_run(make_run("still-running"))  # no end: its points move
+        db.save_simulation_run(make_run("still-running"))  # its answers move: never kept
         db.write_events("still-running", fixture_events("policies"))
         ended = "SELECT simulation_id FROM simulation_runs WHERE status <> 'running'"
         finished = {row[0] for row in db.conn.execute(ended).fetchall()}
     access = DatabaseAccess(path)
-    charts = RunCharts(access)
+    digests = RunDigests(access)
     try:
         access.reading(lambda source: None)  # the dashboard opens the file when first asked
         deadline = time.monotonic() + 30
-        while charts.charted() != finished:
-            assert time.monotonic() < deadline, charts.charted() ^ finished
+        while digests.digested() != finished:
+            assert time.monotonic() < deadline, digests.digested() ^ finished
             time.sleep(0.05)
-        # A page's points, kept or not, are the run's timelines at the charts' points.
+        # Kept or not, a run's answers are what the analysis says of it now.
         with DatabaseManager(path, read_only=True, share_reads=False) as db:
             for sim in ("exp-iter1-evaluation", "still-running"):
-                expected = analysis.run_timelines(db, sim, points=CHART_POINTS).fetchall()
-                got = access.reading(lambda source, sim=sim: Table.fetch(source, charts.query(sim)))
-                assert got.rows == expected and expected
-        assert "still-running" not in charts.charted()
+                direct = {
+                    "summary": analysis.run_summary(db, sim),
+                    "settlement_by_day": analysis.settlement_by_day(db, sim),
+                    "timelines": analysis.run_timelines(db, sim, points=CHART_POINTS),
+                }
+                for name, relation in direct.items():
+                    got = access.reading(
+                        lambda source, name=name, sim=sim: Table.fetch(
+                            source, digests.query(name, sim)))  # fmt: skip
+                    assert got.rows == relation.fetchall() and got.rows, (sim, name)
+                row = db.conn.sql("SELECT * FROM simulation_runs WHERE simulation_id = ?",
+                                  params=[sim])  # fmt: skip
+                run = dict(zip(row.columns, row.fetchall()[0], strict=True))
+                points = Table("timelines", direct["timelines"].columns,
+                               direct["timelines"].fetchall())  # fmt: skip
+                assert digests.charts(sim, run, lambda p=points: p) == draw(sim, points)
+        assert "still-running" not in digests.digested()
     finally:
-        charts.close()
+        digests.close()
         access.close()

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from simcash_db.errors import SimcashDbError
 from simcash_db.serve.access import DatabaseAccess
-from simcash_db.serve.charted import RunCharts
+from simcash_db.serve.digests import RunDigests
 from simcash_db.serve.guard import Guard
 from simcash_db.serve.pages import Pages
 from simcash_db.serve.updates import Updates
@@ -29,8 +29,8 @@ def create_app(db_path: str | Path, *, token: str | None = None) -> Guard:
     """The dashboard of the database at ``db_path`` (an ASGI app; see ``serve``)."""
     access = DatabaseAccess(db_path)
     updates = Updates(access)
-    charts = RunCharts(access)
-    pages = Pages(access, charts)
+    digests = RunDigests(access)
+    pages = Pages(access, digests)
 
     async def live(request: Request) -> Response:
         return StreamingResponse(updates.stream(), media_type="text/event-stream")
@@ -45,7 +45,7 @@ def create_app(db_path: str | Path, *, token: str | None = None) -> Guard:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         updates.close()
-        charts.close()
+        digests.close()
         access.close()
 
     routes = [

@@ -13,13 +13,10 @@ from starlette.responses import RedirectResponse, Response
 
 from simcash_db.serve import queries as q
 from simcash_db.serve.access import DatabaseAccess
-from simcash_db.serve.charted import RunCharts
+from simcash_db.serve.digests import TIMELINES, RunDigests
 from simcash_db.serve.responses import ident, number, optional_ident, respond
 from simcash_db.serve.svg import line_chart, sparkline
 from simcash_db.serve.tables import Table
-
-#: A run's timelines, each a chart on its page, with the unit of its values.
-TIMELINES = {"balances": "balance (cents)", "costs": "cost (cents)", "queues": "queued payments"}
 
 
 def statuses(experiments: Table, recording: bool) -> dict[str, str]:
@@ -48,9 +45,9 @@ def _curve_chart(curve: Table, title: str) -> str:
 
 
 class Pages:
-    def __init__(self, access: DatabaseAccess, charts: RunCharts) -> None:
+    def __init__(self, access: DatabaseAccess, digests: RunDigests) -> None:
         self.access = access
-        self.charts = charts
+        self.digests = digests
 
     async def experiments(self, request: Request) -> Response:
         recording = self.access.recording
@@ -116,14 +113,9 @@ class Pages:
         sim = ident(request.path_params["simulation_id"], "simulation id")
 
         def decorate(tables: dict[str, Table]) -> dict[str, Any]:
-            points: dict[str, dict[str, list[tuple[float, float]]]] = {
-                kind: defaultdict(list) for kind in TIMELINES
-            }
-            for kind, name, tick, value in tables["timelines"].rows:
-                points[kind][name].append((tick, value))
-            charts = {kind: line_chart(points[kind], title=f"{kind} of {sim}", x_label="tick",
-                                       y_label=unit)
-                      for kind, unit in TIMELINES.items()}  # fmt: skip
+            points = self.digests.query("timelines", sim)
+            charts = self.digests.charts(sim, tables["run"].dicts()[0], lambda: self.access.reading(
+                lambda source: Table.fetch(source, points)))  # fmt: skip
             summary = tables["summary"].dicts()
             return {
                 "title": f"Run {sim}",
@@ -133,8 +125,8 @@ class Pages:
                 "ticks": tables["ticks"].dicts()[0],
             }
 
-        queries = [q.run(sim), q.run_summary(sim), q.settlement_by_day(sim), self.charts.query(sim),
-                   q.tick_range(sim), *(q.timeline(kind, sim) for kind in TIMELINES)]  # fmt: skip
+        queries = [q.run(sim), *(self.digests.query(name, sim) for name in self.digests.tables),
+                   *(q.timeline(kind, sim) for kind in TIMELINES)]  # fmt: skip
         return await respond(request, self.access, "run.html", queries, decorate,
                              must_exist=[("run", f"no simulation {sim!r}")])  # fmt: skip
 

@@ -136,8 +136,15 @@ async def _answer(
 ) -> Response:
     # A page and its JSON: what it shows; a CSV: the table asked for.
     checked = {name for name, _ in must_exist}
-    asked = [q for q in queries
-             if q.name in checked or (q is wanted if fmt == "csv" else q.shown)]  # fmt: skip
+
+    def needed(query: Query) -> bool:
+        if query.name in checked:
+            return True
+        if fmt == "csv":
+            return query is wanted
+        return query.shown and (fmt == "json" or not query.json_only)
+
+    asked = [query for query in queries if needed(query)]
     tables = await run_in_threadpool(
         access.reading, lambda source: _fetch(source, asked, access, base)
     )
