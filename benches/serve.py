@@ -7,8 +7,11 @@
 Load: a database of RUNS runs x EVENTS events (three experiments, each run an
 iteration's evaluation; made once and kept in bench-results/), served by
 `simcash-db serve` in a process of its own; CLIENTS clients ask for every page and
-JSON form in turn, each request on another run, experiment or tick, for a
-quarter of SECONDS (warm-up) and then SECONDS seconds (measured). Prints each
+JSON form in turn, each request on another run, experiment or tick, for
+WARM_UP seconds (the server's caches fill, and it digests the finished runs in
+the background: see simcash_db.serve.digests) and then SECONDS seconds
+(measured); the first request of each endpoint on the fresh server is
+reported too (a run page's first view before its run is digested). Prints each
 endpoint's p50/p95/max latency, the errors, the server's memory over the
 minute, and the Arrow export of one run's events against DuckDB's own Arrow
 fetch of the same rows, in one run.
@@ -248,7 +251,7 @@ def bench_load(args: argparse.Namespace) -> None:
             cold[name] = time.perf_counter() - started
         # A warm-up under the same load (DuckDB's block cache and the kept
         # answers fill), then the measured minute.
-        load(address, server.pid, args.clients, args.seconds / 4, args.runs, args.events)
+        load(address, server.pid, args.clients, args.warm_up, args.runs, args.events)
         result = load(address, server.pid, args.clients, args.seconds, args.runs, args.events)
         served, received, own = arrow_rate(address, db, args.events)
     finally:
@@ -256,7 +259,8 @@ def bench_load(args: argparse.Namespace) -> None:
         server.wait()
     total = args.runs * args.events
     print(f"\nserve: {args.runs} runs x {args.events:,} events ({total:,}), {args.clients} "
-          f"clients for {args.seconds:.0f} s, every endpoint in turn")  # fmt: skip
+          f"clients for {args.seconds:.0f} s after {args.warm_up:.0f} s of warm-up, "
+          "every endpoint in turn")  # fmt: skip
     print(f"{'endpoint':>21} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
           f"{'first ms':>9}")  # fmt: skip
     worst = 0.0
@@ -386,6 +390,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--warm-up", type=float, default=45)
     parser.add_argument("--quick", action="store_true", help="12 runs x 20,000 events, 10 s")
     parser.add_argument("--watch-real", action="store_true")
     parser.add_argument("--days", type=int, default=20, help="the watched real run's days")
@@ -397,7 +402,7 @@ def main() -> None:
         run_watchers(args.watchers, args.clients)
         return
     if args.quick:
-        args.runs, args.events, args.seconds = 12, 20_000, 10
+        args.runs, args.events, args.seconds, args.warm_up = 12, 20_000, 10, 3
     if not args.only_watching:
         bench_load(args)
     if args.watch_real or args.only_watching:
