@@ -95,14 +95,20 @@ def plain(value: Any) -> Any:
     return value
 
 
-def as_json(tables: Sequence[Table], extra: dict[str, Any] | None = None) -> str:
+def as_json(tables: Sequence[Table], extra: dict[str, Any] | None = None) -> bytes:
+    """The tables as JSON (times as ISO text, decimals as text: money stays exact)."""
+    import orjson
+
     body: dict[str, Any] = dict(extra or {})
     for table in tables:
-        body[table.name] = {
-            "columns": table.columns,
-            "rows": [[plain(v) for v in row] for row in table.rows],
-        }
-    return json.dumps(body, default=str)
+        body[table.name] = {"columns": table.columns, "rows": table.rows}
+    return orjson.dumps(body, default=_text, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
 def as_csv(table: Table) -> str:
