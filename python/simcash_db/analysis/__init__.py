@@ -23,7 +23,12 @@ Examples:
 from __future__ import annotations
 
 from simcash_db.analysis.experiments import cost_curve, policy_evaluations
-from simcash_db.analysis.payments import PAYMENT_FIELDS, SETTLING_FIELDS, transaction_lifecycle
+from simcash_db.analysis.payments import (
+    NAMING_ELSEWHERE,
+    PAYMENT_FIELDS,
+    SETTLING_FIELDS,
+    transaction_lifecycle,
+)
 from simcash_db.analysis.runs import (
     compare_event_counts,
     compare_runs,
@@ -39,6 +44,7 @@ from simcash_db.analysis.timelines import (
 )
 
 __all__ = [
+    "NAMING_ELSEWHERE",
     "PAYMENT_FIELDS",
     "SETTLING_FIELDS",
     "Source",
