@@ -118,11 +118,10 @@ class RunDigests:
         self._thread.start()
 
     def query(self, name: str, simulation_id: str) -> Query:
-        """The run page's table ``name``: kept, or computed (and kept once the run ended).
-        The timelines' points are in the page's JSON; the page draws them (``charts``)."""
+        """The run page's table ``name``: kept, or computed (and kept once the run ended)."""
         made = self.tables[name](simulation_id)
         return Query(name, lambda source: self._table(source, simulation_id, made), made.key,
-                     heavy=True, json_only=name == "timelines")  # fmt: skip
+                     heavy=True)  # fmt: skip
 
     def charts(
         self, simulation_id: str, run: Mapping[str, Any], points: Callable[[], Table]

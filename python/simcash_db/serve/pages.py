@@ -113,9 +113,10 @@ class Pages:
         sim = ident(request.path_params["simulation_id"], "simulation id")
 
         def decorate(tables: dict[str, Table]) -> dict[str, Any]:
-            points = self.digests.query("timelines", sim)
-            charts = self.digests.charts(sim, tables["run"].dicts()[0], lambda: self.access.reading(
-                lambda source: Table.fetch(source, points)))  # fmt: skip
+            # The points come as every table does (kept per live version while
+            # the run records): the charts are drawn only when not kept.
+            run = tables["run"].dicts()[0]
+            charts = self.digests.charts(sim, run, lambda: tables["timelines"])
             summary = tables["summary"].dicts()
             return {
                 "title": f"Run {sim}",

@@ -142,7 +142,7 @@ async def _answer(
             return True
         if fmt == "csv":
             return query is wanted
-        return query.shown and (fmt == "json" or not query.json_only)
+        return query.shown
 
     asked = [query for query in queries if needed(query)]
     tables = await run_in_threadpool(

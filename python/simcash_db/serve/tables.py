@@ -35,8 +35,6 @@ class Query:
     heavy: bool = False
     #: On the page and in its JSON; if not, only an export (CSV, Arrow) asks for it.
     shown: bool = True
-    #: In the page's JSON only (the page shows it drawn: see ``digests``).
-    json_only: bool = False
 
     def relation(self, source: Source) -> duckdb.DuckDBPyRelation:
         return self.build(source)
