@@ -294,6 +294,13 @@ def test_finished_runs_are_digested_before_anyone_asks(tmp_path: Path) -> None:
                                direct["timelines"].fetchall())  # fmt: skip
                 assert digests.charts(sim, run, lambda p=points: p) == draw(sim, points)
         assert "still-running" not in digests.digested()
+        # A running run's charts are drawn again only when its points are new rows.
+        running = dict(run, status="running")
+        first = digests.charts("still-running", running, lambda: points)
+        assert digests.charts("still-running", running, lambda: points) is first
+        fresh = Table("timelines", points.columns, list(points.rows))
+        again = digests.charts("still-running", running, lambda: fresh)
+        assert again is not first and again == first
     finally:
         digests.close()
         access.close()

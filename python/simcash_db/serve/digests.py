@@ -101,6 +101,8 @@ class RunDigests:
     def __init__(self, access: DatabaseAccess, budget: int = BUDGET) -> None:
         self.access = access
         self._kept = AnswerCache(budget)
+        #: The last drawing of each running run, with the rows it was drawn from.
+        self._running: dict[str, tuple[list[Any], dict[str, str]]] = {}
         #: How the run page's tables are made from a run's events.
         self.tables: dict[str, Callable[[str], Query]] = {
             "summary": q.run_summary,
@@ -131,9 +133,19 @@ class RunDigests:
         kept = self._kept.get((simulation_id, key, "charts")) if key else None
         if isinstance(kept, dict):
             return {kind: zlib.decompress(svg).decode() for kind, svg in kept.items()}
-        charts = draw(simulation_id, points())
+        table = points()
+        if key is None:
+            # A running run's points are kept a few seconds (see responses.py);
+            # while they are the same rows its charts are the same drawing.
+            drawn = self._running.get(simulation_id)
+            if drawn is not None and drawn[0] is table.rows:
+                return drawn[1]
+        charts = draw(simulation_id, table)
         if key is not None:
+            self._running.pop(simulation_id, None)
             self._keep_charts(simulation_id, key, charts)
+        else:
+            self._running[simulation_id] = (table.rows, charts)
         return charts
 
     def digested(self) -> set[str]:
