@@ -48,8 +48,13 @@ def sql(
 ) -> duckdb.DuckDBPyRelation:
     if isinstance(source, RemoteSource):
         return source.sql(query, params)
-    conn = source.conn if isinstance(source, DatabaseManager) else source
-    return conn.sql(query, params=params)
+    return local_connection(source).sql(query, params=params)
+
+
+def local_connection(source: Source) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection of this process that a source's relations live in
+    (for a ``RemoteSource``, the one reading the answers it was sent)."""
+    return source if isinstance(source, duckdb.DuckDBPyConnection) else source.conn
 
 
 def has_rows(source: Source, table: str, simulation_id: str) -> bool:

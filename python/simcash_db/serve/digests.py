@@ -26,14 +26,14 @@ import duckdb
 
 from simcash_db import analysis
 from simcash_db.analysis import Source
-from simcash_db.analysis.source import sql
+from simcash_db.analysis.source import local_connection, sql
 from simcash_db.live import RemoteSource
 from simcash_db.models import SimulationRunRecord, SimulationStatus
 from simcash_db.serve import queries as q
 from simcash_db.serve.access import DatabaseAccess
 from simcash_db.serve.cache import AnswerCache
 from simcash_db.serve.svg import line_chart
-from simcash_db.serve.tables import Query, Table
+from simcash_db.serve.tables import Query, Table, analysed
 
 log = logging.getLogger("simcash_db")
 
@@ -59,8 +59,9 @@ def version(run: Mapping[str, Any]) -> Version | None:
     return tuple(run[name] for name in VERSION)
 
 
-def _conn(source: Source) -> duckdb.DuckDBPyConnection:
-    return source if isinstance(source, duckdb.DuckDBPyConnection) else source.conn
+def _version_of(row: tuple[Any, ...]) -> Version | None:
+    """``version`` of a row of ``_ROWS``."""
+    return version(dict(zip(("simulation_id", *VERSION), row, strict=True)))
 
 
 def _pack(table: Any) -> bytes:
@@ -108,11 +109,8 @@ class RunDigests:
             "summary": q.run_summary,
             "settlement_by_day": q.settlement_by_day,
             "ticks": q.tick_range,
-            "timelines": lambda sim: Query(
-                "timelines",
-                lambda source: analysis.run_timelines(source, sim, points=CHART_POINTS),
-                ("run_timelines", sim, CHART_POINTS),
-                heavy=True,
+            "timelines": lambda sim: analysed(
+                "timelines", analysis.run_timelines, sim, heavy=True, points=CHART_POINTS
             ),
         }
         self._stopping = threading.Event()
@@ -153,12 +151,16 @@ class RunDigests:
         return {str(key[0]) for key in self._kept.keys_kept() if key[2] == "charts"}
 
     def _table(self, source: Source, simulation_id: str, made: Query) -> duckdb.DuckDBPyRelation:
-        return _conn(source).from_arrow(self._arrow(source, simulation_id, made))
-
-    def _arrow(self, source: Source, simulation_id: str, made: Query) -> Any:
         found = sql(source, f"{_ROWS} WHERE simulation_id = ?", [simulation_id]).fetchall()
-        run = dict(zip(("simulation_id", *VERSION), found[0], strict=True)) if found else None
-        key = version(run) if run else None
+        key = (
+            version(dict(zip(("simulation_id", *VERSION), found[0], strict=True)))
+            if found
+            else None
+        )
+        return local_connection(source).from_arrow(self._arrow(source, simulation_id, key, made))
+
+    def _arrow(self, source: Source, simulation_id: str, key: Version | None, made: Query) -> Any:
+        """``made``'s rows: kept under ``key`` (the run's version), or asked for and kept."""
         kept = self._kept.get((simulation_id, key, made.name)) if key else None
         if isinstance(kept, bytes):
             return _unpack(kept)
@@ -188,8 +190,7 @@ class RunDigests:
             found = sql(source, f"{_ROWS} ORDER BY end_time DESC NULLS LAST", []).fetchall()
         done = {key[:2] for key in self._kept.keys_kept() if key[2] == "charts"}
         for row in found:
-            run = dict(zip(("simulation_id", *VERSION), row, strict=True))
-            simulation_id, key = str(run["simulation_id"]), version(run)
+            simulation_id, key = str(row[0]), _version_of(row)
             if key is None or (simulation_id, key) in done:
                 continue
             if self._stopping.is_set() or self.access.held_generation() is None or self._full():
@@ -198,9 +199,9 @@ class RunDigests:
                 if isinstance(source, RemoteSource):
                     return
                 with self.access.heavy:  # as the pages' whole-run answers do
-                    made = {name: self._arrow(source, simulation_id, table(simulation_id))
+                    made = {name: self._arrow(source, simulation_id, key, table(simulation_id))
                             for name, table in self.tables.items()}  # fmt: skip
-                points = _conn(source).from_arrow(made["timelines"])
+                points = local_connection(source).from_arrow(made["timelines"])
                 timelines = Table("timelines", list(points.columns), points.fetchall())
             self._keep_charts(simulation_id, key, draw(simulation_id, timelines))
 

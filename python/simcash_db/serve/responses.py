@@ -24,7 +24,15 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from simcash_db.analysis import Source
 from simcash_db.serve.access import DatabaseAccess
 from simcash_db.serve.cache import Kept
-from simcash_db.serve.tables import Query, Table, arrow_stream, as_csv, as_json, plain
+from simcash_db.serve.tables import (
+    Chunk,
+    Query,
+    Table,
+    arrow_stream,
+    as_csv,
+    as_json,
+    plain,
+)
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -38,7 +46,6 @@ TEMPLATES.filters["plain"] = plain
 _ID = re.compile(r"[A-Za-z0-9_.:+@=-]{1,200}")
 FORMATS = ("html", "json", "csv", "arrow")
 MAX_TICK = 2**40
-Chunk = bytes | memoryview
 
 
 def ident(value: str | None, what: str) -> str:
