@@ -150,6 +150,7 @@ def test_exports_as_csv_and_arrow_match(client: TestClient, db_path: Path) -> No
         ("/compare/runs?a=exp-iter0-evaluation&b=nope", 404),
         ("/compare/experiments?a=exp&b=nope", 404),
         ("/experiments/exp/diff?agent=BANK_00&from=0&to=99", 404),
+        ("/experiments/exp/diff?agent=NOBODY&from=0&to=1", 404),
         ("/experiments/a'b", 400),
         ("/experiments/a%22b", 400),
         ("/experiments/..%2F..%2Fetc", 400),
@@ -175,8 +176,9 @@ def test_bad_requests_get_one_line(client: TestClient, path: str, status: int) -
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
 def test_only_get_and_head(client: TestClient, method: str) -> None:
-    answer = client.request(method, "/")
-    assert answer.status_code == 405 and answer.headers["allow"] == "GET, HEAD"
+    for page in [*PAGES, f"/runs/{RUN}/events?format=arrow", "/live"]:
+        answer = client.request(method, page)
+        assert answer.status_code == 405 and answer.headers["allow"] == "GET, HEAD", page
     assert client.head("/experiments/exp").status_code == 200
 
 

@@ -102,9 +102,11 @@ class Pages:
                     "experiment_id": eid, "agent": agent, "before": before, "after": after,
                     "diff": diff}  # fmt: skip
 
-        queries = [q.policy(eid, before, agent, "before"), q.policy(eid, after, agent, "after")]
+        queries = [q.policy(eid, before, agent, "before"), q.policy(eid, after, agent, "after"),
+                   q.agent(eid, agent)]  # fmt: skip
         missing = [("before", f"no iteration {before} in {eid!r}"),
-                   ("after", f"no iteration {after} in {eid!r}")]  # fmt: skip
+                   ("after", f"no iteration {after} in {eid!r}"),
+                   ("agent", f"no agent {agent!r} in {eid!r}")]  # fmt: skip
         return await respond(
             request, self.access, "diff.html", queries, decorate, must_exist=missing
         )

@@ -111,6 +111,18 @@ def policy(experiment_id: str, iteration: int, agent_id: str, name: str) -> Quer
     )  # fmt: skip
 
 
+def agent(experiment_id: str, agent_id: str) -> Query:
+    """The agent, if any iteration of the experiment holds its policy."""
+    return select(
+        "agent",
+        f"""
+        SELECT DISTINCT ? AS agent_id FROM {ITERATIONS}
+        WHERE experiment_id = ? AND json_exists(policies, '$."' || ? || '"')
+        """,
+        agent_id, experiment_id, agent_id,
+    )  # fmt: skip
+
+
 def agents(experiment_id: str) -> Query:
     return select(
         "agents",
